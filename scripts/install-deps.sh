@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the project builds, runs and tests with.
+# Idempotent: only missing packages are installed. Needs root (or sudo).
+set -euo pipefail
+
+PKGS=(
+	build-essential cmake pkg-config git ca-certificates
+	libprotobuf-c-dev protobuf-c-compiler
+	libnng-dev
+	libpq-dev postgresql-15 postgresql-client-15
+	libmicrohttpd-dev libcmocka-dev libjansson-dev
+	libmariadb-dev mariadb-server
+	clang libclang-rt-14-dev
+	procps iproute2
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts the packaged servers on install; the project runs its own
+# private clusters, so stop the system-wide ones if policy started them.

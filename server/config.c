@@ -1,0 +1,215 @@
+/*
+ * config.c: see config.h.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+#define DEFAULT_LISTEN "tcp://127.0.0.1:7070"
+#define DEFAULT_WORKERS 8
+#define MAX_WORKERS 256
+
+void
+srv_config_usage(const char *prog)
+{
+	fprintf(stderr,
+	    "usage: %s [serve] [options]     run the RPC server\n"
+	    "       %s migrate [options]     apply the SQL migrations, exit\n"
+	    "\n"
+	    "  --database-url URL     PostgreSQL URL      BILLING_DATABASE_URL\n"
+	    "  --listen URL           tcp://, ipc:// or tls+tcp:// (repeat)\n"
+	    "                         default " DEFAULT_LISTEN
+	    "   BILLING_LISTEN (comma-separated)\n"
+	    "  --workers N            worker threads (default %d)"
+	    "   BILLING_WORKERS\n"
+	    "  --log-level LEVEL      debug|info|warn|error (default info)"
+	    "  BILLING_LOG_LEVEL\n"
+	    "  --default-timeout-ms N deadline of calls that carry none"
+	    " (default 10000)  BILLING_DEFAULT_TIMEOUT_MS\n"
+	    "  --max-timeout-ms N     longest deadline honoured"
+	    " (default 600000)  BILLING_MAX_TIMEOUT_MS\n"
+	    "  --tls-cert-key FILE    PEM certificate and key for"
+	    " tls+tcp://  BILLING_TLS_CERT_KEY\n"
+	    "  --help, --version\n",
+	    prog, prog, DEFAULT_WORKERS);
+}
+
+static int
+parse_int(const char *name, const char *s, int lo, int hi, int *out)
+{
+	char *end;
+	long v;
+
+	v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
+		fprintf(stderr, "billing-server: %s must be %d to %d, not '%s'\n",
+		    name, lo, hi, s);
+		return (-1);
+	}
+	*out = (int) v;
+	return (0);
+}
+
+static int
+add_listen(srv_config *cfg, const char *url)
+{
+	if (cfg->n_listen == CONFIG_MAX_LISTEN) {
+		fprintf(stderr, "billing-server: at most %d listen URLs\n",
+		    CONFIG_MAX_LISTEN);
+		return (-1);
+	}
+	cfg->listen[cfg->n_listen++] = url;
+	return (0);
+}
+
+/* Defaults, then the environment; flags come after. */
+static int
+from_env(srv_config *cfg)
+{
+	const char *v;
+
+	cfg->workers = DEFAULT_WORKERS;
+	cfg->level = LOG_INFO;
+	cfg->default_timeout_ms = 10000;
+	cfg->max_timeout_ms = 600000;
+	cfg->database_url = getenv("BILLING_DATABASE_URL");
+	cfg->tls_cert_key_file = getenv("BILLING_TLS_CERT_KEY");
+	if ((v = getenv("BILLING_WORKERS")) != NULL && *v != '\0' &&
+	    parse_int("BILLING_WORKERS", v, 1, MAX_WORKERS, &cfg->workers) != 0)
+		return (-1);
+	if ((v = getenv("BILLING_DEFAULT_TIMEOUT_MS")) != NULL && *v != '\0' &&
+	    parse_int("BILLING_DEFAULT_TIMEOUT_MS", v, 1, 3600000,
+	        &cfg->default_timeout_ms) != 0)
+		return (-1);
+	if ((v = getenv("BILLING_MAX_TIMEOUT_MS")) != NULL && *v != '\0' &&
+	    parse_int("BILLING_MAX_TIMEOUT_MS", v, 1, 86400000,
+	        &cfg->max_timeout_ms) != 0)
+		return (-1);
+	if ((v = getenv("BILLING_LOG_LEVEL")) != NULL && *v != '\0' &&
+	    log_level_parse(v, &cfg->level) != 0) {
+		fprintf(stderr, "billing-server: BILLING_LOG_LEVEL: unknown "
+		                "level '%s'\n", v);
+		return (-1);
+	}
+	return (0);
+}
+
+int
+srv_config_parse(srv_config *cfg, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"database-url", required_argument, NULL, 'd'},
+		{"listen", required_argument, NULL, 'l'},
+		{"workers", required_argument, NULL, 'w'},
+		{"log-level", required_argument, NULL, 'v'},
+		{"default-timeout-ms", required_argument, NULL, 't'},
+		{"max-timeout-ms", required_argument, NULL, 'm'},
+		{"tls-cert-key", required_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	bool flag_listen = false;
+	int c;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (from_env(cfg) != 0)
+		return (-1);
+	if (argc > 1 && argv[1][0] != '-') {
+		if (strcmp(argv[1], "migrate") == 0)
+			cfg->command = SRV_MIGRATE;
+		else if (strcmp(argv[1], "serve") != 0) {
+			fprintf(stderr, "billing-server: unknown command '%s'\n",
+			    argv[1]);
+			srv_config_usage(argv[0]);
+			return (-1);
+		}
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			cfg->database_url = optarg;
+			break;
+		case 'l':
+			if (!flag_listen)
+				cfg->n_listen = 0; /* flags replace the env */
+			flag_listen = true;
+			if (add_listen(cfg, optarg) != 0)
+				return (-1);
+			break;
+		case 'w':
+			if (parse_int("--workers", optarg, 1, MAX_WORKERS,
+			        &cfg->workers) != 0)
+				return (-1);
+			break;
+		case 'v':
+			if (log_level_parse(optarg, &cfg->level) != 0) {
+				fprintf(stderr, "billing-server: --log-level: "
+				                "unknown level '%s'\n", optarg);
+				return (-1);
+			}
+			break;
+		case 't':
+			if (parse_int("--default-timeout-ms", optarg, 1, 3600000,
+			        &cfg->default_timeout_ms) != 0)
+				return (-1);
+			break;
+		case 'm':
+			if (parse_int("--max-timeout-ms", optarg, 1, 86400000,
+			        &cfg->max_timeout_ms) != 0)
+				return (-1);
+			break;
+		case 'k':
+			cfg->tls_cert_key_file = optarg;
+			break;
+		case 'h':
+			cfg->command = SRV_HELP;
+			return (0);
+		case 'V':
+			cfg->command = SRV_VERSION;
+			return (0);
+		default:
+			srv_config_usage(argv[0]);
+			return (-1);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "billing-server: unexpected argument '%s'\n",
+		    argv[optind]);
+		return (-1);
+	}
+	if (!flag_listen) {
+		const char *env = getenv("BILLING_LISTEN");
+
+		if ((cfg->listen_buf = strdup(env != NULL && *env != '\0'
+		                 ? env
+		                 : DEFAULT_LISTEN)) == NULL)
+			return (-1);
+		for (char *save = NULL, *u = strtok_r(cfg->listen_buf, ",",
+		                            &save);
+		     u != NULL; u = strtok_r(NULL, ",", &save))
+			if (add_listen(cfg, u) != 0)
+				return (-1);
+	}
+	if (cfg->database_url == NULL || cfg->database_url[0] == '\0') {
+		fprintf(stderr, "billing-server: no database: pass "
+		                "--database-url URL or set "
+		                "BILLING_DATABASE_URL\n");
+		return (-1);
+	}
+	return (0);
+}
+
+void
+srv_config_fini(srv_config *cfg)
+{
+	free(cfg->listen_buf);
+	cfg->listen_buf = NULL;
+}

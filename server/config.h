@@ -1,0 +1,43 @@
+/*
+ * config: billing-server's settings, from flags over environment
+ * variables over defaults (see srv_config_usage for the list).
+ */
+#ifndef SERVER_CONFIG_H
+#define SERVER_CONFIG_H
+
+#include <stdbool.h>
+
+#include "../util/log.h"
+
+#define CONFIG_MAX_LISTEN 8
+
+typedef enum srv_command {
+	SRV_SERVE,
+	SRV_MIGRATE,
+	SRV_HELP,
+	SRV_VERSION,
+} srv_command;
+
+typedef struct srv_config {
+	srv_command command;
+	const char *database_url;
+	const char *listen[CONFIG_MAX_LISTEN];
+	int n_listen;
+	int workers;
+	log_level level;
+	int default_timeout_ms;
+	int max_timeout_ms;
+	const char *tls_cert_key_file; /* PEM cert + key for tls+tcp:// */
+	char *listen_buf;              /* owns the BILLING_LISTEN copy */
+} srv_config;
+
+/*
+ * Fills cfg from argv and the environment. Returns 0, or -1 after
+ * printing what is wrong (exit status 2).
+ */
+int srv_config_parse(srv_config *cfg, int argc, char **argv);
+void srv_config_fini(srv_config *cfg);
+
+void srv_config_usage(const char *prog);
+
+#endif /* SERVER_CONFIG_H */

@@ -1,0 +1,48 @@
+/*
+ * dispatch: one request frame in, one reply frame out.
+ *
+ * decode the envelope -> find the method -> check the deadline -> decode
+ * the request -> (BEGIN for a mutating method) -> handler -> COMMIT or
+ * ROLLBACK -> encode the reply -> log one line.
+ *
+ * A mutating method runs in one transaction: a handler that fails leaves
+ * the database as it was. A transaction that loses a serialization or
+ * deadlock conflict is run again, up to DISPATCH_MAX_ATTEMPTS times.
+ * Read-only methods run without BEGIN/COMMIT, one statement each where
+ * they need consistency, to keep them at one round trip.
+ */
+#ifndef SERVER_DISPATCH_H
+#define SERVER_DISPATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <nng/nng.h>
+
+#include "arena.h"
+#include "billing_server_dispatch.h"
+#include "db.h"
+
+#define DISPATCH_MAX_ATTEMPTS 3
+
+typedef struct dispatch_worker {
+	int id;
+	arena arena;
+	db_conn db;
+	const billing_server_impl *impl;
+	int default_timeout_ms; /* for calls that carry no deadline */
+	int max_timeout_ms;     /* deadlines further out are cut to this */
+} dispatch_worker;
+
+int dispatch_worker_init(dispatch_worker *w, int id, const char *db_url,
+    const billing_server_impl *impl, int default_timeout_ms,
+    int max_timeout_ms);
+void dispatch_worker_fini(dispatch_worker *w);
+
+/*
+ * Handles one frame and returns the reply to send, or NULL when not even
+ * an error reply could be allocated.
+ */
+nng_msg *dispatch_frame(dispatch_worker *w, const uint8_t *buf, size_t len);
+
+#endif /* SERVER_DISPATCH_H */

@@ -1,0 +1,17 @@
+/*
+ * handlers: the service tables the server binds (one file per service).
+ */
+#ifndef SERVER_HANDLERS_H
+#define SERVER_HANDLERS_H
+
+#include "call.h"
+
+extern const billing_customers_impl customers_impl;
+extern const billing_plans_impl plans_impl;
+extern const billing_events_impl events_impl;
+extern const billing_health_impl health_impl;
+
+/* Every service this server implements. */
+extern const billing_server_impl handlers_impl;
+
+#endif /* SERVER_HANDLERS_H */
