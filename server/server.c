@@ -29,8 +29,6 @@ typedef struct worker {
 
 struct srv {
 	nng_socket sock;
-	nng_listener listeners[CONFIG_MAX_LISTEN];
-	int n_listeners;
 	worker *workers;
 	int n_workers;
 	atomic_bool stopping;
@@ -112,7 +110,6 @@ listen_on(srv *s, const srv_config *cfg, const char *url)
 		    url, nng_strerror(rv));
 		return (-1);
 	}
-	s->listeners[s->n_listeners++] = l;
 	log_printf(LOG_INFO, "msg=\"listening\" url=%s", url);
 	return (0);
 }
@@ -183,11 +180,13 @@ srv_stop(srv *s)
 {
 	struct timespec linger = {0, 50 * 1000000};
 
+	/*
+	 * The listeners stay open until the workers are done: closing an
+	 * nng listener also closes the connections it accepted, and with
+	 * them the replies of the calls in flight. Each worker finishes its
+	 * call, replies, and notices the flag within RECV_POLL_MS.
+	 */
 	atomic_store(&s->stopping, true);
-	for (int i = 0; i < s->n_listeners; i++)
-		nng_listener_close(s->listeners[i]);
-	/* Each worker finishes its call and notices the flag within
-	 * RECV_POLL_MS. */
 	for (int i = 0; i < s->n_workers; i++)
 		if (s->workers[i].started)
 			pthread_join(s->workers[i].thread, NULL);

@@ -16,6 +16,7 @@ start)
 	bin=${3:?usage: stack.sh start DIR SERVER_BIN}
 	shift 3
 	mkdir -p "$dir"
+	chmod 755 "$dir" # PostgreSQL runs as another user when we are root
 	"$here/pg.sh" start "$dir/pg" >/dev/null
 	db=$("$here/pg.sh" createdb "$dir/pg" billing)
 	"$bin" migrate --database-url "$db" 2>"$dir/migrate.log" ||
