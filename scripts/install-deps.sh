@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the project builds, runs and tests with.
 # Idempotent: only missing packages are installed. Needs root (or sudo).
+# The project runs its own private PostgreSQL (and MariaDB) instances; it
+# never uses the system-wide clusters these packages may create.
 set -euo pipefail
 
 PKGS=(
@@ -27,5 +29,3 @@ echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# Debian starts the packaged servers on install; the project runs its own
-# private clusters, so stop the system-wide ones if policy started them.

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Brings the whole system up on this machine:
+#   installs missing Debian packages, builds, starts a private PostgreSQL
+#   cluster under data/pg, applies the migrations and runs billing-server.
+# Runs in the foreground: Ctrl-C (or scripts/down.sh from another shell)
+# stops everything. With --detach it returns once the system is up.
+#
+# Settings (environment): BILLING_LISTEN (default
+# tcp://127.0.0.1:7070,ipc://DATA/billing.sock), BILLING_WORKERS,
+# BILLING_LOG_LEVEL, BILLING_DATA_DIR (default data/).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+data=${BILLING_DATA_DIR:-$root/data}
+detach=0
+[ "${1:-}" = "--detach" ] && detach=1
+
+"$root/scripts/install-deps.sh"
+"$root/scripts/build.sh" "$root/build"
+
+mkdir -p "$data"
+chmod 755 "$data" # the cluster runs as the postgres user when we are root
+"$root/tests/harness/pg.sh" start "$data/pg" >/dev/null
+db=$("$root/tests/harness/pg.sh" createdb "$data/pg" billing)
+"$root/build/billing-server" migrate --database-url "$db"
+
+export BILLING_DATABASE_URL=$db
+export BILLING_LISTEN=${BILLING_LISTEN:-tcp://127.0.0.1:7070,ipc://$data/billing.sock}
+
+stop() {
+	"$root/scripts/down.sh"
+}
+
+cat <<MSG
+
+billing is up.
+  RPC server:  $BILLING_LISTEN
+  database:    $db
+  try:         build/billctl --server tcp://127.0.0.1:7070 plans list
+  stop:        Ctrl-C, or scripts/down.sh
+MSG
+
+if [ "$detach" -eq 1 ]; then
+	nohup "$root/build/billing-server" 2>>"$data/server.log" &
+	echo $! >"$data/server.pid"
+	echo "  logs:        $data/server.log"
+	exit 0
+fi
+trap stop INT TERM
+"$root/build/billing-server" &
+echo $! >"$data/server.pid"
+wait "$(cat "$data/server.pid")" || true
+stop
