@@ -13,7 +13,7 @@ PKGS=(
 	libmicrohttpd-dev libcmocka-dev libjansson-dev
 	libmariadb-dev mariadb-server
 	clang libclang-rt-14-dev
-	procps iproute2
+	procps iproute2 openssl
 )
 
 missing=()
