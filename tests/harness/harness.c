@@ -98,12 +98,13 @@ void
 th_server_start(th_stack *s, const char *const *extra_args)
 {
 	const char *argv[32];
-	char listen[320], log[300];
+	char listen[320], log[320];
 	int n = 0;
 	pid_t pid;
 
 	snprintf(listen, sizeof(listen), "--listen=%s", s->url);
-	snprintf(log, sizeof(log), "%s/server.log", s->dir);
+	/* One log per server, beside its socket. */
+	snprintf(log, sizeof(log), "%s.log", s->url + strlen("ipc://"));
 	argv[n++] = env_path("BILLING_SERVER_BIN");
 	argv[n++] = "--database-url";
 	argv[n++] = s->db_url;
@@ -191,7 +192,7 @@ th_stop(th_stack *s)
 	status = th_server_stop(s);
 	th_pg_stop(s);
 	if (status != 0) {
-		th_sh("tail -n 30 %s/server.log >&2", s->dir);
+		th_sh("tail -n 30 %s.log >&2", s->url + strlen("ipc://"));
 		die("billing-server exited with status %d", status);
 	}
 	if (getenv("BILLING_KEEP_TEST_DIR") == NULL)
