@@ -49,7 +49,6 @@ drop(db_conn *conn)
 		PQfinish(conn->pg);
 	conn->pg = NULL;
 	conn->n_prepared = 0;
-	conn->in_tx = false;
 }
 
 void
@@ -74,7 +73,16 @@ connect_now(db_conn *conn, billing_status *st)
 	char msg[512];
 	char q[600];
 
-	conn->pg = PQconnectdb(conn->url);
+	/*
+	 * Our defaults come first so that the URL's own settings win; the
+	 * connect timeout keeps a worker from hanging on an unreachable
+	 * host for the kernel's TCP timeout.
+	 */
+	static const char *const keys[] = {"connect_timeout",
+	    "application_name", "dbname", NULL};
+	const char *values[] = {"5", "billing-server", conn->url, NULL};
+
+	conn->pg = PQconnectdbParams(keys, values, 1);
 	if (PQstatus(conn->pg) == CONNECTION_OK) {
 		PQsetNoticeReceiver(conn->pg, notice_quiet, NULL);
 		if (conn->reported_down)

@@ -39,7 +39,6 @@ typedef struct db_conn {
 	PGconn *pg;
 	const db_stmt *prepared[DB_MAX_PREPARED];
 	int n_prepared;
-	bool in_tx;
 	int64_t retry_at_ms;  /* no reconnect attempt before this */
 	int backoff_ms;
 	bool reported_down;   /* "database unreachable" logged */
