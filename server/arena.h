@@ -16,10 +16,10 @@
 typedef struct arena_chunk arena_chunk;
 
 typedef struct arena {
-	arena_chunk *head;   /* current chunk; older ones follow */
-	size_t used;         /* bytes used in head */
-	size_t total;        /* bytes handed out since the last reset */
-	size_t limit;        /* at most this many bytes between resets */
+	arena_chunk *head;     /* current chunk; older ones follow */
+	size_t used;           /* bytes used in head */
+	size_t total;          /* bytes handed out since the last reset */
+	size_t limit;          /* at most this many bytes between resets */
 	ProtobufCAllocator pb; /* protobuf-c's view of this arena */
 } arena;
 

@@ -23,8 +23,8 @@ call_strdup(srv_call *call, const char *s)
 }
 
 void *
-call_new_msg(srv_call *call, size_t size,
-    const ProtobufCMessageDescriptor *desc)
+call_new_msg(
+    srv_call *call, size_t size, const ProtobufCMessageDescriptor *desc)
 {
 	ProtobufCMessage *m = arena_alloc(call->arena, size);
 
@@ -44,6 +44,13 @@ call_error(srv_call *call, billing_code code, const char *reason,
 	va_end(ap);
 	billing_status_set_reason(&call->status, reason);
 	return (code);
+}
+
+int
+call_oom(srv_call *call)
+{
+	return (call_error(call, BILLING_RESOURCE_EXHAUSTED, NULL,
+	    "out of memory for %s", call->method->full_name));
 }
 
 int

@@ -45,14 +45,17 @@ void *call_alloc(srv_call *call, size_t size);
 char *call_strdup(srv_call *call, const char *s);
 
 /* Allocates and initializes a protobuf-c message: call_new(call, x, X). */
-#define call_new(call, lower, UPPER)                                       \
+#define call_new(call, lower, UPPER) \
 	call_new_msg((call), sizeof(UPPER), &lower##__descriptor)
-void *call_new_msg(srv_call *call, size_t size,
-    const ProtobufCMessageDescriptor *desc);
+void *call_new_msg(
+    srv_call *call, size_t size, const ProtobufCMessageDescriptor *desc);
 
 /* Sets the call's status; returns code. reason may be NULL. */
 int call_error(srv_call *call, billing_code code, const char *reason,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* RESOURCE_EXHAUSTED: the call's memory is spent; returns the code. */
+int call_oom(srv_call *call);
 
 /* INVALID_ARGUMENT naming one field; returns the code. */
 int call_invalid(srv_call *call, const char *field, const char *fmt, ...)
@@ -70,7 +73,8 @@ int call_query(srv_call *call, const db_stmt *stmt, int n_params,
 
 /* Row helpers over a result. */
 bool call_isnull(const PGresult *res, int row, int col);
-const char *call_text(const PGresult *res, int row, int col); /* NULL if null */
+const char *call_text(
+    const PGresult *res, int row, int col); /* NULL if null */
 int64_t call_int64(const PGresult *res, int row, int col);
 bool call_bool(const PGresult *res, int row, int col);
 

@@ -19,7 +19,8 @@ srv_config_usage(const char *prog)
 	    "usage: %s [serve] [options]     run the RPC server\n"
 	    "       %s migrate [options]     apply the SQL migrations, exit\n"
 	    "\n"
-	    "  --database-url URL     PostgreSQL URL      BILLING_DATABASE_URL\n"
+	    "  --database-url URL     PostgreSQL URL      "
+	    "BILLING_DATABASE_URL\n"
 	    "  --listen URL           tcp://, ipc:// or tls+tcp:// (repeat)\n"
 	    "                         default " DEFAULT_LISTEN
 	    "   BILLING_LISTEN (comma-separated)\n"
@@ -45,8 +46,9 @@ parse_int(const char *name, const char *s, int lo, int hi, int *out)
 
 	v = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "billing-server: %s must be %d to %d, not '%s'\n",
-		    name, lo, hi, s);
+		fprintf(stderr,
+		    "billing-server: %s must be %d to %d, not '%s'\n", name,
+		    lo, hi, s);
 		return (-1);
 	}
 	*out = (int) v;
@@ -78,7 +80,8 @@ from_env(srv_config *cfg)
 	cfg->database_url = getenv("BILLING_DATABASE_URL");
 	cfg->tls_cert_key_file = getenv("BILLING_TLS_CERT_KEY");
 	if ((v = getenv("BILLING_WORKERS")) != NULL && *v != '\0' &&
-	    parse_int("BILLING_WORKERS", v, 1, MAX_WORKERS, &cfg->workers) != 0)
+	    parse_int("BILLING_WORKERS", v, 1, MAX_WORKERS, &cfg->workers) !=
+	        0)
 		return (-1);
 	if ((v = getenv("BILLING_DEFAULT_TIMEOUT_MS")) != NULL && *v != '\0' &&
 	    parse_int("BILLING_DEFAULT_TIMEOUT_MS", v, 1, 3600000,
@@ -90,8 +93,10 @@ from_env(srv_config *cfg)
 		return (-1);
 	if ((v = getenv("BILLING_LOG_LEVEL")) != NULL && *v != '\0' &&
 	    log_level_parse(v, &cfg->level) != 0) {
-		fprintf(stderr, "billing-server: BILLING_LOG_LEVEL: unknown "
-		                "level '%s'\n", v);
+		fprintf(stderr,
+		    "billing-server: BILLING_LOG_LEVEL: unknown "
+		    "level '%s'\n",
+		    v);
 		return (-1);
 	}
 	return (0);
@@ -101,16 +106,16 @@ int
 srv_config_parse(srv_config *cfg, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"database-url", required_argument, NULL, 'd'},
-		{"listen", required_argument, NULL, 'l'},
-		{"workers", required_argument, NULL, 'w'},
-		{"log-level", required_argument, NULL, 'v'},
-		{"default-timeout-ms", required_argument, NULL, 't'},
-		{"max-timeout-ms", required_argument, NULL, 'm'},
-		{"tls-cert-key", required_argument, NULL, 'k'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+		{ "database-url", required_argument, NULL, 'd' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "log-level", required_argument, NULL, 'v' },
+		{ "default-timeout-ms", required_argument, NULL, 't' },
+		{ "max-timeout-ms", required_argument, NULL, 'm' },
+		{ "tls-cert-key", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
 	bool flag_listen = false;
 	int c;
@@ -122,8 +127,8 @@ srv_config_parse(srv_config *cfg, int argc, char **argv)
 		if (strcmp(argv[1], "migrate") == 0)
 			cfg->command = SRV_MIGRATE;
 		else if (strcmp(argv[1], "serve") != 0) {
-			fprintf(stderr, "billing-server: unknown command '%s'\n",
-			    argv[1]);
+			fprintf(stderr,
+			    "billing-server: unknown command '%s'\n", argv[1]);
 			srv_config_usage(argv[0]);
 			return (-1);
 		}
@@ -151,14 +156,16 @@ srv_config_parse(srv_config *cfg, int argc, char **argv)
 			break;
 		case 'v':
 			if (log_level_parse(optarg, &cfg->level) != 0) {
-				fprintf(stderr, "billing-server: --log-level: "
-				                "unknown level '%s'\n", optarg);
+				fprintf(stderr,
+				    "billing-server: --log-level: "
+				    "unknown level '%s'\n",
+				    optarg);
 				return (-1);
 			}
 			break;
 		case 't':
-			if (parse_int("--default-timeout-ms", optarg, 1, 3600000,
-			        &cfg->default_timeout_ms) != 0)
+			if (parse_int("--default-timeout-ms", optarg, 1,
+			        3600000, &cfg->default_timeout_ms) != 0)
 				return (-1);
 			break;
 		case 'm':
@@ -189,19 +196,20 @@ srv_config_parse(srv_config *cfg, int argc, char **argv)
 		const char *env = getenv("BILLING_LISTEN");
 
 		if ((cfg->listen_buf = strdup(env != NULL && *env != '\0'
-		                 ? env
-		                 : DEFAULT_LISTEN)) == NULL)
+		             ? env
+		             : DEFAULT_LISTEN)) == NULL)
 			return (-1);
-		for (char *save = NULL, *u = strtok_r(cfg->listen_buf, ",",
-		                            &save);
+		for (char *save = NULL,
+		          *u = strtok_r(cfg->listen_buf, ",", &save);
 		     u != NULL; u = strtok_r(NULL, ",", &save))
 			if (add_listen(cfg, u) != 0)
 				return (-1);
 	}
 	if (cfg->database_url == NULL || cfg->database_url[0] == '\0') {
-		fprintf(stderr, "billing-server: no database: pass "
-		                "--database-url URL or set "
-		                "BILLING_DATABASE_URL\n");
+		fprintf(stderr,
+		    "billing-server: no database: pass "
+		    "--database-url URL or set "
+		    "BILLING_DATABASE_URL\n");
 		return (-1);
 	}
 	return (0);

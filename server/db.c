@@ -78,15 +78,16 @@ connect_now(db_conn *conn, billing_status *st)
 	 * connect timeout keeps a worker from hanging on an unreachable
 	 * host for the kernel's TCP timeout.
 	 */
-	static const char *const keys[] = {"connect_timeout",
-	    "application_name", "dbname", NULL};
-	const char *values[] = {"5", "billing-server", conn->url, NULL};
+	static const char *const keys[] = { "connect_timeout",
+		"application_name", "dbname", NULL };
+	const char *values[] = { "5", "billing-server", conn->url, NULL };
 
 	conn->pg = PQconnectdbParams(keys, values, 1);
 	if (PQstatus(conn->pg) == CONNECTION_OK) {
 		PQsetNoticeReceiver(conn->pg, notice_quiet, NULL);
 		if (conn->reported_down)
-			log_printf(LOG_INFO, "msg=\"database reachable again\"");
+			log_printf(
+			    LOG_INFO, "msg=\"database reachable again\"");
 		conn->reported_down = false;
 		conn->backoff_ms = BACKOFF_MIN_MS;
 		return (0);
@@ -102,15 +103,15 @@ connect_now(db_conn *conn, billing_status *st)
 	conn->backoff_ms = conn->backoff_ms * 2 > BACKOFF_MAX_MS
 	    ? BACKOFF_MAX_MS
 	    : conn->backoff_ms * 2;
-	return (billing_status_set(st, BILLING_UNAVAILABLE,
-	    "database unreachable: %s", msg));
+	return (billing_status_set(
+	    st, BILLING_UNAVAILABLE, "database unreachable: %s", msg));
 }
 
 int
 db_ensure(db_conn *conn, billing_status *st)
 {
 	if (conn->pg != NULL) {
-		struct pollfd p = {PQsocket(conn->pg), POLLIN, 0};
+		struct pollfd p = { PQsocket(conn->pg), POLLIN, 0 };
 
 		/*
 		 * An idle connection has nothing to read unless the server
@@ -131,8 +132,8 @@ db_ensure(db_conn *conn, billing_status *st)
 const char *
 db_sqlstate(const PGresult *res)
 {
-	const char *s = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
-	                            : NULL;
+	const char *s =
+	    res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 
 	return (s != NULL ? s : "");
 }
@@ -158,7 +159,7 @@ wait_result(db_conn *conn, int64_t deadline_us, bool *timed_out)
 	*timed_out = false;
 	while (PQisBusy(conn->pg)) {
 		int64_t left_ms = (deadline_us - db_now_us() + 999) / 1000;
-		struct pollfd p = {PQsocket(conn->pg), POLLIN, 0};
+		struct pollfd p = { PQsocket(conn->pg), POLLIN, 0 };
 
 		if (left_ms <= 0) {
 			PGcancel *c = PQgetCancel(conn->pg);
@@ -211,13 +212,14 @@ fail(db_conn *conn, PGresult *res, bool timed_out, const char *what,
 		code = billing_status_set(st, BILLING_DEADLINE_EXCEEDED,
 		    "deadline exceeded during %s", what);
 	else if (strcmp(state, "23505") == 0)
-		code = billing_status_set(st, BILLING_ALREADY_EXISTS, "%s", msg);
+		code =
+		    billing_status_set(st, BILLING_ALREADY_EXISTS, "%s", msg);
 	else if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
 		code = billing_status_set(st, BILLING_ABORTED,
 		    "concurrent update conflict during %s: %s", what, msg);
 	else if (strncmp(state, "23", 2) == 0)
-		code = billing_status_set(st, BILLING_FAILED_PRECONDITION,
-		    "%s: %s", what, msg);
+		code = billing_status_set(
+		    st, BILLING_FAILED_PRECONDITION, "%s: %s", what, msg);
 	else if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
 		code = billing_status_set(st, BILLING_UNAVAILABLE,
 		    "database unavailable during %s: %s", what, msg);
@@ -225,10 +227,12 @@ fail(db_conn *conn, PGresult *res, bool timed_out, const char *what,
 		char q[600];
 
 		log_printf(LOG_ERROR,
-		    "msg=\"statement failed\" statement=%s sqlstate=%s error=%s",
-		    what, state[0] ? state : "-", log_quote(q, sizeof(q), msg));
-		code = billing_status_set(st, BILLING_INTERNAL,
-		    "internal error in %s", what);
+		    "msg=\"statement failed\" statement=%s sqlstate=%s "
+		    "error=%s",
+		    what, state[0] ? state : "-",
+		    log_quote(q, sizeof(q), msg));
+		code = billing_status_set(
+		    st, BILLING_INTERNAL, "internal error in %s", what);
 	}
 	PQclear(res);
 	return (code);
@@ -276,8 +280,8 @@ db_exec(db_conn *conn, const db_stmt *stmt, int n_params,
 	if (!is_prepared(conn, stmt) &&
 	    (rv = prepare(conn, stmt, deadline_us, st)) != 0)
 		return (rv);
-	if (!PQsendQueryPrepared(conn->pg, stmt->name, n_params, params, NULL,
-	        NULL, 0))
+	if (!PQsendQueryPrepared(
+	        conn->pg, stmt->name, n_params, params, NULL, NULL, 0))
 		return (fail(conn, NULL, false, stmt->name, st));
 	res = wait_result(conn, deadline_us, &timed_out);
 	if (timed_out || res == NULL || !result_ok(res))
@@ -287,8 +291,8 @@ db_exec(db_conn *conn, const db_stmt *stmt, int n_params,
 }
 
 int
-db_command(db_conn *conn, const char *sql, int64_t deadline_us,
-    billing_status *st)
+db_command(
+    db_conn *conn, const char *sql, int64_t deadline_us, billing_status *st)
 {
 	PGresult *res;
 	bool timed_out;

@@ -39,9 +39,9 @@ typedef struct db_conn {
 	PGconn *pg;
 	const db_stmt *prepared[DB_MAX_PREPARED];
 	int n_prepared;
-	int64_t retry_at_ms;  /* no reconnect attempt before this */
+	int64_t retry_at_ms; /* no reconnect attempt before this */
 	int backoff_ms;
-	bool reported_down;   /* "database unreachable" logged */
+	bool reported_down; /* "database unreachable" logged */
 } db_conn;
 
 /* Prepares conn for url; connects lazily. */
@@ -68,8 +68,8 @@ int db_exec(db_conn *conn, const db_stmt *stmt, int n_params,
     billing_status *st);
 
 /* Runs a parameterless utility command (BEGIN, COMMIT, ...). */
-int db_command(db_conn *conn, const char *sql, int64_t deadline_us,
-    billing_status *st);
+int db_command(
+    db_conn *conn, const char *sql, int64_t deadline_us, billing_status *st);
 
 /* The SQLSTATE of the last failed statement's result, for callers. */
 const char *db_sqlstate(const PGresult *res);

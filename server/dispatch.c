@@ -59,8 +59,8 @@ run_once(dispatch_worker *w, srv_call *call, const ProtobufCMessage *req,
 		return (rv);
 	billing_status_fini(&call->status);
 	if (!m->read_only &&
-	    (rv = db_command(&w->db, "BEGIN", call->deadline_us,
-	         &call->status)) != 0)
+	    (rv = db_command(
+	         &w->db, "BEGIN", call->deadline_us, &call->status)) != 0)
 		return (rv);
 
 	rv = billing_invokers[m->id](w->impl, call, req, resp);
@@ -71,14 +71,14 @@ run_once(dispatch_worker *w, srv_call *call, const ProtobufCMessage *req,
 		rv = call_error(call, BILLING_INTERNAL, NULL,
 		    "%s returned no response", m->full_name);
 	else if (rv != 0 && call->status.code == BILLING_OK)
-		rv = call_error(call, (billing_code) rv, NULL, "%s failed",
-		    m->full_name);
+		rv = call_error(
+		    call, (billing_code) rv, NULL, "%s failed", m->full_name);
 
 	if (m->read_only || w->db.pg == NULL)
 		return (rv);
 	if (rv == 0)
-		return (db_command(&w->db, "COMMIT", call->deadline_us,
-		    &call->status));
+		return (db_command(
+		    &w->db, "COMMIT", call->deadline_us, &call->status));
 	/* The handler's status is the answer; a failed ROLLBACK drops it. */
 	{
 		billing_status ignore = BILLING_STATUS_INIT;
@@ -127,21 +127,22 @@ decode(dispatch_worker *w, srv_call *call, const uint8_t *buf, size_t len,
 	if ((rv = rpc_request_validate(env, &call->status)) != 0)
 		return (rv);
 	if ((call->method = rpc_method_find(env->method)) == NULL)
-		return (call_error(call, BILLING_UNIMPLEMENTED, "UNKNOWN_METHOD",
-		    "unknown method %s", env->method));
+		return (call_error(call, BILLING_UNIMPLEMENTED,
+		    "UNKNOWN_METHOD", "unknown method %s", env->method));
 
 	if (env->has_deadline_us && env->deadline_us > 0) {
 		if (env->deadline_us <= call->start_us)
-			return (call_error(call, BILLING_DEADLINE_EXCEEDED,
-			    NULL, "the deadline passed %" PRId64
-			    " us before the server took the call",
-			    call->start_us - env->deadline_us));
+			return (
+			    call_error(call, BILLING_DEADLINE_EXCEEDED, NULL,
+			        "the deadline passed %" PRId64
+			        " us before the server took the call",
+			        call->start_us - env->deadline_us));
 		call->deadline_us = env->deadline_us;
 	}
-	if (call->deadline_us > call->start_us +
-	        (int64_t) w->max_timeout_ms * 1000)
-		call->deadline_us = call->start_us +
-		    (int64_t) w->max_timeout_ms * 1000;
+	if (call->deadline_us >
+	    call->start_us + (int64_t) w->max_timeout_ms * 1000)
+		call->deadline_us =
+		    call->start_us + (int64_t) w->max_timeout_ms * 1000;
 
 	return (rpc_unpack(call->method->input, env->payload.data,
 	    env->payload.len, RPC_MAX_MESSAGE_BYTES, &w->arena.pb, "request",
@@ -167,7 +168,8 @@ encode(dispatch_worker *w, srv_call *call, const ProtobufCMessage *resp)
 		if (buf == NULL)
 			billing_status_set(st, BILLING_RESOURCE_EXHAUSTED,
 			    "the response (%zu bytes) exceeds the message "
-			    "limit; ask for a smaller page", n);
+			    "limit; ask for a smaller page",
+			    n);
 		else {
 			protobuf_c_message_pack(resp, buf);
 			r.has_payload = 1;
@@ -234,8 +236,8 @@ dispatch_frame(dispatch_worker *w, const uint8_t *buf, size_t len)
 	call.db = &w->db;
 	call.start_us = db_now_us();
 	call.now_us = call.start_us;
-	call.deadline_us = call.start_us +
-	    (int64_t) w->default_timeout_ms * 1000;
+	call.deadline_us =
+	    call.start_us + (int64_t) w->default_timeout_ms * 1000;
 
 	if (decode(w, &call, buf, len, &req) == 0)
 		run(w, &call, req, &resp);

@@ -4,33 +4,33 @@
 #include "events.h"
 #include "page.h"
 
-#define EVENT_COLS                                                         \
-	"id, type, object_type, object_id, customer_id, before_status,"     \
+#define EVENT_COLS                                                      \
+	"id, type, object_type, object_id, customer_id, before_status," \
 	" after_status, request_id, billing_us(created_at), data::text"
 
 /*
  * Oldest first. $1 object_type, $2 object_id, $3 customer_id, $4 since,
  * $5 until (NULL: no filter), $6 cursor, $7 limit, $8 offset.
  */
-#define EVENT_FILTER                                                       \
-	" (object_type = $1 OR $1 IS NULL)"                                \
-	" AND (object_id = $2 OR $2 IS NULL)"                              \
-	" AND (customer_id = $3 OR $3 IS NULL)"                            \
-	" AND (created_at >= billing_ts($4) OR $4 IS NULL)"                \
+#define EVENT_FILTER                                        \
+	" (object_type = $1 OR $1 IS NULL)"                 \
+	" AND (object_id = $2 OR $2 IS NULL)"               \
+	" AND (customer_id = $3 OR $3 IS NULL)"             \
+	" AND (created_at >= billing_ts($4) OR $4 IS NULL)" \
 	" AND (created_at < billing_ts($5) OR $5 IS NULL)"
 
-static const db_stmt LIST = {"events_list",
-    "SELECT t.total, e.* FROM"
-    " (SELECT count(*) AS total FROM events WHERE" EVENT_FILTER ") t"
-    " LEFT JOIN LATERAL"
-    " (SELECT " EVENT_COLS " FROM events WHERE" EVENT_FILTER
-    "   AND id > $6 ORDER BY id LIMIT $7 OFFSET $8) e ON true"};
+static const db_stmt LIST = { "events_list",
+	"SELECT t.total, e.* FROM"
+	" (SELECT count(*) AS total FROM events WHERE" EVENT_FILTER ") t"
+	" LEFT JOIN LATERAL"
+	" (SELECT " EVENT_COLS " FROM events WHERE" EVENT_FILTER
+	"   AND id > $6 ORDER BY id LIMIT $7 OFFSET $8) e ON true" };
 
-static const db_stmt INSERT_EVENT = {"events_insert",
-    "INSERT INTO events (customer_id, type, object_type, object_id,"
-    " before_status, after_status, request_id, created_at, data)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, billing_ts($8),"
-    " coalesce($9::jsonb, '{}'))"};
+static const db_stmt INSERT_EVENT = { "events_insert",
+	"INSERT INTO events (customer_id, type, object_type, object_id,"
+	" before_status, after_status, request_id, created_at, data)"
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, billing_ts($8),"
+	" coalesce($9::jsonb, '{}'))" };
 
 int
 events_record(srv_call *call, const char *type, const char *object_type,
@@ -38,10 +38,11 @@ events_record(srv_call *call, const char *type, const char *object_type,
     const char *after, const char *data_json)
 {
 	char cid[21], oid[21], now[21];
-	const char *p[9] = {
-	    customer_id > 0 ? call_fmt_int64(cid, customer_id) : NULL,
-	    type, object_type, call_fmt_int64(oid, object_id), before, after,
-	    call->request_id, call_fmt_int64(now, call->now_us), data_json};
+	const char *p[9] = { customer_id > 0 ? call_fmt_int64(cid, customer_id)
+		                             : NULL,
+		type, object_type, call_fmt_int64(oid, object_id), before,
+		after, call->request_id, call_fmt_int64(now, call->now_us),
+		data_json };
 	PGresult *res;
 
 	return (call_query(call, &INSERT_EVENT, 9, p, &res));
@@ -50,8 +51,8 @@ events_record(srv_call *call, const char *type, const char *object_type,
 static Billing__V1__Event *
 from_row(srv_call *call, const PGresult *res, int row, int c)
 {
-	Billing__V1__Event *m = call_new(call, billing__v1__event,
-	    Billing__V1__Event);
+	Billing__V1__Event *m =
+	    call_new(call, billing__v1__event, Billing__V1__Event);
 
 	if (m == NULL)
 		return (NULL);
@@ -84,33 +85,33 @@ events_list(srv_call *call, const Billing__V1__ListEventsRequest *req,
 
 	if ((rv = page_parse(call, req->page, &pg)) != 0)
 		return (rv);
-	const char *p[8] = {
-	    req->object_type != NULL && req->object_type[0] != '\0'
-	        ? req->object_type
-	        : NULL,
-	    req->has_object_id ? call_fmt_int64(oid, req->object_id) : NULL,
-	    req->has_customer_id ? call_fmt_int64(cid, req->customer_id)
-	                         : NULL,
-	    req->has_since_us ? call_fmt_int64(since, req->since_us) : NULL,
-	    req->has_until_us ? call_fmt_int64(until, req->until_us) : NULL,
-	    pg.cursor_text, pg.fetch_text, pg.offset_text};
+	const char *p[8] = { req->object_type != NULL &&
+		        req->object_type[0] != '\0'
+		    ? req->object_type
+		    : NULL,
+		req->has_object_id ? call_fmt_int64(oid, req->object_id)
+		                   : NULL,
+		req->has_customer_id ? call_fmt_int64(cid, req->customer_id)
+		                     : NULL,
+		req->has_since_us ? call_fmt_int64(since, req->since_us)
+		                  : NULL,
+		req->has_until_us ? call_fmt_int64(until, req->until_us)
+		                  : NULL,
+		pg.cursor_text, pg.fetch_text, pg.offset_text };
 	if ((rv = call_query(call, &LIST, 8, p, &res)) != 0)
 		return (rv);
 
 	r = call_new(call, billing__v1__list_events_response,
 	    Billing__V1__ListEventsResponse);
-	n = call_isnull(res, 0, 1) ? 0 : PQntuples(res);
-	if (r == NULL || (r->events = call_alloc(call,
-	                      (size_t) (n + 1) * sizeof(*r->events))) == NULL)
-		return (call_error(call, BILLING_RESOURCE_EXHAUSTED, NULL,
-		    "out of memory"));
-	for (int i = 0; i < n && i < pg.size; i++)
-		if ((r->events[r->n_events++] = from_row(call, res, i, 1)) ==
-		    NULL)
-			return (call_error(call, BILLING_RESOURCE_EXHAUSTED,
-			    NULL, "out of memory"));
-	r->page = page_info(call, &pg, call_int64(res, 0, 0), n,
-	    r->n_events > 0 ? r->events[r->n_events - 1]->id : 0);
+	if (r == NULL ||
+	    (n = page_items(call, &pg, res, sizeof(*r->events),
+	         (void **) &r->events)) < 0)
+		return (call_oom(call));
+	for (int i = 0; i < n; i++)
+		if ((r->events[i] = from_row(call, res, i, 1)) == NULL)
+			return (call_oom(call));
+	r->n_events = (size_t) n;
+	r->page = page_info(call, &pg, res, n > 0 ? r->events[n - 1]->id : 0);
 	*out = r;
 	return (0);
 }

@@ -8,7 +8,7 @@
 
 #include "handlers.h"
 
-static const db_stmt PING = {"health_ping", "SELECT 1"};
+static const db_stmt PING = { "health_ping", "SELECT 1" };
 
 static bool
 known_service(const char *name)
@@ -33,12 +33,12 @@ health_check(srv_call *call, const Billing__V1__HealthCheckRequest *req,
 	r = call_new(call, billing__v1__health_check_response,
 	    Billing__V1__HealthCheckResponse);
 	if (r == NULL)
-		return (call_error(call, BILLING_RESOURCE_EXHAUSTED, NULL,
-		    "out of memory"));
+		return (call_oom(call));
 	r->has_status = 1;
 	if (db_ensure(call->db, &call->status) == 0 &&
 	    call_query(call, &PING, 0, NULL, &res) == 0)
-		r->status = BILLING__V1__SERVING_STATUS__SERVING_STATUS_SERVING;
+		r->status =
+		    BILLING__V1__SERVING_STATUS__SERVING_STATUS_SERVING;
 	else {
 		/* Not serving is this call's answer, not its failure. */
 		r->status =

@@ -17,11 +17,10 @@ meta_to_json(srv_call *call, const char *field, const Billing__V1__Meta *m,
 	size_t len;
 
 	if (m->n_entries > META_MAX_ENTRIES)
-		return (call_invalid(call, field, "more than %d entries",
-		    META_MAX_ENTRIES));
+		return (call_invalid(
+		    call, field, "more than %d entries", META_MAX_ENTRIES));
 	if ((obj = json_object()) == NULL)
-		return (call_error(call, BILLING_RESOURCE_EXHAUSTED, NULL,
-		    "out of memory"));
+		return (call_oom(call));
 	for (size_t i = 0; i < m->n_entries; i++) {
 		const Billing__V1__MetaEntry *e = m->entries[i];
 		const char *k = e->key != NULL ? e->key : "";
@@ -33,8 +32,7 @@ meta_to_json(srv_call *call, const char *field, const Billing__V1__Meta *m,
 	text = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(obj);
 	if (text == NULL)
-		return (call_error(call, BILLING_RESOURCE_EXHAUSTED, NULL,
-		    "out of memory"));
+		return (call_oom(call));
 	len = strlen(text);
 	if (len > META_MAX_JSON_BYTES) {
 		free(text);
@@ -44,8 +42,7 @@ meta_to_json(srv_call *call, const char *field, const Billing__V1__Meta *m,
 	*out = arena_strndup(call->arena, text, len);
 	free(text);
 	if (*out == NULL)
-		return (call_error(call, BILLING_RESOURCE_EXHAUSTED, NULL,
-		    "out of memory"));
+		return (call_oom(call));
 	return (0);
 }
 
@@ -64,15 +61,15 @@ meta_from_json(srv_call *call, const char *json)
 		json_decref(obj);
 		return (NULL);
 	}
-	m->entries = call_alloc(call,
-	    (json_object_size(obj) + 1) * sizeof(*m->entries));
+	m->entries = call_alloc(
+	    call, (json_object_size(obj) + 1) * sizeof(*m->entries));
 	if (m->entries == NULL) {
 		json_decref(obj);
 		return (NULL);
 	}
-	json_object_foreach(obj, k, v) {
-		Billing__V1__MetaEntry *e = call_new(call,
-		    billing__v1__meta_entry, Billing__V1__MetaEntry);
+	json_object_foreach (obj, k, v) {
+		Billing__V1__MetaEntry *e = call_new(
+		    call, billing__v1__meta_entry, Billing__V1__MetaEntry);
 		char *dumped = NULL;
 
 		if (e == NULL)
@@ -82,7 +79,8 @@ meta_from_json(srv_call *call, const char *json)
 			e->value = call_strdup(call, json_string_value(v));
 		else {
 			dumped = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-			e->value = call_strdup(call, dumped != NULL ? dumped : "");
+			e->value =
+			    call_strdup(call, dumped != NULL ? dumped : "");
 			free(dumped);
 		}
 		m->entries[i++] = e;

@@ -16,8 +16,8 @@
  * keeps its last value, as PHP arrays do. Returns 0, or INVALID_ARGUMENT
  * naming field when the result is too large.
  */
-int meta_to_json(srv_call *call, const char *field,
-    const Billing__V1__Meta *m, const char **out);
+int meta_to_json(srv_call *call, const char *field, const Billing__V1__Meta *m,
+    const char **out);
 
 /*
  * Decodes a stored JSON object; values that are not strings become their

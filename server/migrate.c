@@ -49,7 +49,7 @@ static int
 recorded(PGconn *pg, const migration *m, const char *sum)
 {
 	char v[16];
-	const char *p[1] = {v};
+	const char *p[1] = { v };
 	PGresult *res;
 	int rv;
 
@@ -77,7 +77,7 @@ static int
 apply(PGconn *pg, const migration *m, const char *sum)
 {
 	char v[16];
-	const char *p[3] = {v, m->name, sum};
+	const char *p[3] = { v, m->name, sum };
 	PGresult *res;
 
 	snprintf(v, sizeof(v), "%d", m->version);
@@ -92,8 +92,8 @@ apply(PGconn *pg, const migration *m, const char *sum)
 	    " VALUES ($1, $2, $3)",
 	    3, NULL, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		log_printf(LOG_ERROR, "msg=\"cannot record migration\" file=%s",
-		    m->name);
+		log_printf(LOG_ERROR,
+		    "msg=\"cannot record migration\" file=%s", m->name);
 		PQclear(res);
 		exec_ok(pg, "ROLLBACK", "ROLLBACK");
 		return (-1);
@@ -121,7 +121,8 @@ migrate_run(const char *url, int *applied)
 		PQfinish(pg);
 		return (-1);
 	}
-	if (exec_ok(pg, "SET client_min_messages = warning", "settings") != 0 ||
+	if (exec_ok(pg, "SET client_min_messages = warning", "settings") !=
+	        0 ||
 	    exec_ok(pg, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")",
 	        "lock") != 0 ||
 	    exec_ok(pg,
@@ -147,11 +148,13 @@ migrate_run(const char *url, int *applied)
 				(*applied)++;
 		}
 	}
-	exec_ok(pg, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")",
-	    "unlock");
+	exec_ok(
+	    pg, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", "unlock");
 	PQfinish(pg);
 	if (rv == 0)
-		log_printf(LOG_INFO, "msg=\"schema up to date\" applied=%d "
-		                     "known=%d", *applied, migrations_count);
+		log_printf(LOG_INFO,
+		    "msg=\"schema up to date\" applied=%d "
+		    "known=%d",
+		    *applied, migrations_count);
 	return (rv);
 }

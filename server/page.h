@@ -27,14 +27,21 @@ typedef struct page_req {
 } page_req;
 
 /* Reads p (may be NULL): 0, or INVALID_ARGUMENT on the call. */
-int page_parse(srv_call *call, const Billing__V1__PageRequest *p,
-    page_req *out);
+int page_parse(
+    srv_call *call, const Billing__V1__PageRequest *p, page_req *out);
 
 /*
- * The PageInfo of a page: rows is what the statement returned (up to
- * size + 1), last_id the id of the page's last row.
+ * A list statement answers one row at least: the total matching rows in
+ * column 0 and the page's rows from column 1 on (all NULL when the page
+ * is empty), up to size + 1 of them. page_items allocates *items (an
+ * array of message pointers) for the page's rows and returns how many
+ * there are (0..size), or -1 with RESOURCE_EXHAUSTED set on the call.
  */
-Billing__V1__PageInfo *page_info(srv_call *call, const page_req *req,
-    int64_t total, int rows, int64_t last_id);
+int page_items(srv_call *call, const page_req *req, const PGresult *res,
+    size_t item_size, void **items);
+
+/* The PageInfo of that page; last_id is the id of its last item. */
+Billing__V1__PageInfo *page_info(
+    srv_call *call, const page_req *req, const PGresult *res, int64_t last_id);
 
 #endif /* SERVER_PAGE_H */

@@ -12,38 +12,39 @@
 #include "handlers.h"
 #include "page.h"
 
-#define PLAN_COLS                                                          \
-	"id, code, name, price_minor, currency, billing_cycle, trial_days,"  \
+#define PLAN_COLS                                                           \
+	"id, code, name, price_minor, currency, billing_cycle, trial_days," \
 	" active, billing_us(created_at)"
 
 /* The legacy DECIMAL(10,2) range. */
 #define PRICE_MAX_MINOR 9999999999LL
 
-static const db_stmt GET = {"plans_get",
-    "SELECT " PLAN_COLS " FROM plans WHERE id = $1"};
+static const db_stmt GET = { "plans_get",
+	"SELECT " PLAN_COLS " FROM plans WHERE id = $1" };
 
-static const db_stmt GET_BY_CODE = {"plans_get_by_code",
-    "SELECT " PLAN_COLS " FROM plans WHERE code = $1"};
+static const db_stmt GET_BY_CODE = { "plans_get_by_code",
+	"SELECT " PLAN_COLS " FROM plans WHERE code = $1" };
 
 /* $1 include archived, $2 cursor, $3 limit, $4 offset. */
-static const db_stmt LIST = {"plans_list",
-    "SELECT t.total, p.* FROM"
-    " (SELECT count(*) AS total FROM plans WHERE active OR $1) t"
-    " LEFT JOIN LATERAL"
-    " (SELECT " PLAN_COLS " FROM plans WHERE (active OR $1) AND id > $2"
-    "   ORDER BY id LIMIT $3 OFFSET $4) p ON true"};
+static const db_stmt LIST = { "plans_list",
+	"SELECT t.total, p.* FROM"
+	" (SELECT count(*) AS total FROM plans WHERE active OR $1) t"
+	" LEFT JOIN LATERAL"
+	" (SELECT " PLAN_COLS " FROM plans WHERE (active OR $1) AND id > $2"
+	"   ORDER BY id LIMIT $3 OFFSET $4) p ON true" };
 
-static const db_stmt INSERT = {"plans_insert",
-    "INSERT INTO plans (code, name, price_minor, currency, billing_cycle,"
-    " trial_days, created_at) VALUES ($1, $2, $3, $4, $5, $6, billing_ts($7))"
-    " ON CONFLICT (code) DO NOTHING RETURNING " PLAN_COLS};
+static const db_stmt INSERT = { "plans_insert",
+	"INSERT INTO plans (code, name, price_minor, currency, billing_cycle,"
+	" trial_days, created_at) VALUES ($1, $2, $3, $4, $5, $6, "
+	"billing_ts($7))"
+	" ON CONFLICT (code) DO NOTHING RETURNING " PLAN_COLS };
 
 /* Returns the plan and whether this call archived it. */
-static const db_stmt ARCHIVE = {"plans_archive",
-    "WITH old AS (SELECT id, active FROM plans WHERE id = $1 FOR UPDATE),"
-    " upd AS (UPDATE plans p SET active = false FROM old"
-    "   WHERE p.id = old.id RETURNING p.*)"
-    " SELECT " PLAN_COLS ", (SELECT active FROM old) FROM upd"};
+static const db_stmt ARCHIVE = { "plans_archive",
+	"WITH old AS (SELECT id, active FROM plans WHERE id = $1 FOR UPDATE),"
+	" upd AS (UPDATE plans p SET active = false FROM old"
+	"   WHERE p.id = old.id RETURNING p.*)"
+	" SELECT " PLAN_COLS ", (SELECT active FROM old) FROM upd" };
 
 static const char *const CYCLE_NAMES[] = {
 	[BILLING__V1__BILLING_CYCLE__BILLING_CYCLE_MONTHLY] = "monthly",
@@ -64,8 +65,8 @@ cycle_from_text(const char *s)
 static Billing__V1__Plan *
 from_row(srv_call *call, const PGresult *res, int row, int c)
 {
-	Billing__V1__Plan *m = call_new(call, billing__v1__plan,
-	    Billing__V1__Plan);
+	Billing__V1__Plan *m =
+	    call_new(call, billing__v1__plan, Billing__V1__Plan);
 
 	if (m == NULL)
 		return (NULL);
@@ -94,8 +95,7 @@ one(srv_call *call, const PGresult *res, Billing__V1__Plan **out)
 		return (call_error(call, BILLING_NOT_FOUND, "PLAN_NOT_FOUND",
 		    "plan not found"));
 	if ((*out = from_row(call, res, 0, 0)) == NULL)
-		return (call_error(call, BILLING_RESOURCE_EXHAUSTED, NULL,
-		    "out of memory"));
+		return (call_oom(call));
 	return (0);
 }
 
@@ -124,28 +124,28 @@ plans_create(srv_call *call, const Billing__V1__CreatePlanRequest *req,
 	if (!req->has_price_minor)
 		return (call_invalid(call, "price_minor", "required"));
 	if (req->price_minor < 0 || req->price_minor > PRICE_MAX_MINOR)
-		return (call_invalid(call, "price_minor",
-		    "must be 0 to %lld", PRICE_MAX_MINOR));
+		return (call_invalid(call, "price_minor", "must be 0 to %lld",
+		    PRICE_MAX_MINOR));
 	if (!currency_valid(currency))
-		return (call_invalid(call, "currency",
-		    "must be EUR, USD or GBP"));
-	if (cycle <= 0 || (size_t) cycle >= sizeof(CYCLE_NAMES) /
-	        sizeof(CYCLE_NAMES[0]))
+		return (
+		    call_invalid(call, "currency", "must be EUR, USD or GBP"));
+	if (cycle <= 0 ||
+	    (size_t) cycle >= sizeof(CYCLE_NAMES) / sizeof(CYCLE_NAMES[0]))
 		return (call_invalid(call, "billing_cycle",
 		    "must be MONTHLY, QUARTERLY or YEARLY"));
 	if (trial_days < 0 || trial_days > 365)
 		return (call_invalid(call, "trial_days", "must be 0 to 365"));
 
-	const char *p[7] = {req->code, req->name,
-	    call_fmt_int64(price, req->price_minor), currency,
-	    CYCLE_NAMES[cycle], call_fmt_int64(trial, trial_days),
-	    call_fmt_int64(now, call->now_us)};
+	const char *p[7] = { req->code, req->name,
+		call_fmt_int64(price, req->price_minor), currency,
+		CYCLE_NAMES[cycle], call_fmt_int64(trial, trial_days),
+		call_fmt_int64(now, call->now_us) };
 	if ((rv = call_query(call, &INSERT, 7, p, &res)) != 0)
 		return (rv);
 	if (PQntuples(res) == 0)
-		return (call_error(call, BILLING_ALREADY_EXISTS,
-		    "PLAN_CODE_TAKEN", "plan code %s already exists",
-		    req->code));
+		return (
+		    call_error(call, BILLING_ALREADY_EXISTS, "PLAN_CODE_TAKEN",
+		        "plan code %s already exists", req->code));
 	if ((rv = one(call, res, out)) != 0)
 		return (rv);
 	return (events_record(call, "plan.created", "plan", (*out)->id, 0,
@@ -187,25 +187,22 @@ plans_list(srv_call *call, const Billing__V1__ListPlansRequest *req,
 
 	if ((rv = page_parse(call, req->page, &pg)) != 0)
 		return (rv);
-	const char *p[4] = {req->include_archived ? "true" : "false",
-	    pg.cursor_text, pg.fetch_text, pg.offset_text};
+	const char *p[4] = { req->include_archived ? "true" : "false",
+		pg.cursor_text, pg.fetch_text, pg.offset_text };
 	if ((rv = call_query(call, &LIST, 4, p, &res)) != 0)
 		return (rv);
 
 	r = call_new(call, billing__v1__list_plans_response,
 	    Billing__V1__ListPlansResponse);
-	n = call_isnull(res, 0, 1) ? 0 : PQntuples(res);
-	if (r == NULL || (r->plans = call_alloc(call,
-	                      (size_t) (n + 1) * sizeof(*r->plans))) == NULL)
-		return (call_error(call, BILLING_RESOURCE_EXHAUSTED, NULL,
-		    "out of memory"));
-	for (int i = 0; i < n && i < pg.size; i++)
-		if ((r->plans[r->n_plans++] = from_row(call, res, i, 1)) ==
-		    NULL)
-			return (call_error(call, BILLING_RESOURCE_EXHAUSTED,
-			    NULL, "out of memory"));
-	r->page = page_info(call, &pg, call_int64(res, 0, 0), n,
-	    r->n_plans > 0 ? r->plans[r->n_plans - 1]->id : 0);
+	if (r == NULL ||
+	    (n = page_items(
+	         call, &pg, res, sizeof(*r->plans), (void **) &r->plans)) < 0)
+		return (call_oom(call));
+	for (int i = 0; i < n; i++)
+		if ((r->plans[i] = from_row(call, res, i, 1)) == NULL)
+			return (call_oom(call));
+	r->n_plans = (size_t) n;
+	r->page = page_info(call, &pg, res, n > 0 ? r->plans[n - 1]->id : 0);
 	*out = r;
 	return (0);
 }

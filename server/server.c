@@ -63,14 +63,15 @@ worker_main(void *arg)
 		if (rv == NNG_ECLOSED)
 			break;
 		if (rv != 0) {
-			log_printf(LOG_WARN, "msg=\"receive failed\" worker=%d "
-			                     "error=\"%s\"", w->d.id,
-			    nng_strerror(rv));
+			log_printf(LOG_WARN,
+			    "msg=\"receive failed\" worker=%d "
+			    "error=\"%s\"",
+			    w->d.id, nng_strerror(rv));
 			continue;
 		}
 		req = nng_aio_get_msg(w->aio);
-		reply = dispatch_frame(&w->d, nng_msg_body(req),
-		    nng_msg_len(req));
+		reply =
+		    dispatch_frame(&w->d, nng_msg_body(req), nng_msg_len(req));
 		nng_msg_free(req);
 		if (reply != NULL)
 			send_reply(w, reply);
@@ -85,8 +86,9 @@ listen_on(srv *s, const srv_config *cfg, const char *url)
 	int rv;
 
 	if ((rv = nng_listener_create(&l, s->sock, url)) != 0) {
-		log_printf(LOG_ERROR, "msg=\"cannot listen\" url=%s error=\"%s\"",
-		    url, nng_strerror(rv));
+		log_printf(LOG_ERROR,
+		    "msg=\"cannot listen\" url=%s error=\"%s\"", url,
+		    nng_strerror(rv));
 		return (-1);
 	}
 	if (strncmp(url, "tls+", 4) == 0) {
@@ -96,18 +98,20 @@ listen_on(srv *s, const srv_config *cfg, const char *url)
 			    url);
 			return (-1);
 		}
-		rv = nng_listener_set_string(l, NNG_OPT_TLS_CERT_KEY_FILE,
-		    cfg->tls_cert_key_file);
+		rv = nng_listener_set_string(
+		    l, NNG_OPT_TLS_CERT_KEY_FILE, cfg->tls_cert_key_file);
 		if (rv != 0) {
-			log_printf(LOG_ERROR, "msg=\"cannot load TLS "
-			                      "certificate\" file=%s error=\"%s\"",
+			log_printf(LOG_ERROR,
+			    "msg=\"cannot load TLS "
+			    "certificate\" file=%s error=\"%s\"",
 			    cfg->tls_cert_key_file, nng_strerror(rv));
 			return (-1);
 		}
 	}
 	if ((rv = nng_listener_start(l, 0)) != 0) {
-		log_printf(LOG_ERROR, "msg=\"cannot listen\" url=%s error=\"%s\"",
-		    url, nng_strerror(rv));
+		log_printf(LOG_ERROR,
+		    "msg=\"cannot listen\" url=%s error=\"%s\"", url,
+		    nng_strerror(rv));
 		return (-1);
 	}
 	log_printf(LOG_INFO, "msg=\"listening\" url=%s", url);
@@ -125,13 +129,13 @@ start_worker(srv *s, worker *w, int id, const srv_config *cfg,
 	        cfg->default_timeout_ms, cfg->max_timeout_ms) != 0 ||
 	    (rv = nng_ctx_open(&w->ctx, s->sock)) != 0 ||
 	    (rv = nng_aio_alloc(&w->aio, NULL, NULL)) != 0) {
-		log_printf(LOG_ERROR, "msg=\"cannot start worker\" worker=%d",
-		    id);
+		log_printf(
+		    LOG_ERROR, "msg=\"cannot start worker\" worker=%d", id);
 		return (-1);
 	}
 	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
-		log_printf(LOG_ERROR, "msg=\"cannot start thread\" worker=%d",
-		    id);
+		log_printf(
+		    LOG_ERROR, "msg=\"cannot start thread\" worker=%d", id);
 		return (-1);
 	}
 	w->started = true;
@@ -145,16 +149,18 @@ srv_start(srv **out, const srv_config *cfg, const billing_server_impl *impl)
 	int rv;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->workers = calloc((size_t) cfg->workers,
-	         sizeof(*s->workers))) == NULL) {
+	    (s->workers = calloc(
+	         (size_t) cfg->workers, sizeof(*s->workers))) == NULL) {
 		free(s);
 		log_printf(LOG_ERROR, "msg=\"out of memory\"");
 		return (-1);
 	}
 	s->n_workers = cfg->workers;
 	if ((rv = nng_rep0_open(&s->sock)) != 0) {
-		log_printf(LOG_ERROR, "msg=\"cannot open REP socket\" "
-		                      "error=\"%s\"", nng_strerror(rv));
+		log_printf(LOG_ERROR,
+		    "msg=\"cannot open REP socket\" "
+		    "error=\"%s\"",
+		    nng_strerror(rv));
 		free(s->workers);
 		free(s);
 		return (-1);
@@ -178,7 +184,7 @@ fail:
 void
 srv_stop(srv *s)
 {
-	struct timespec linger = {0, 50 * 1000000};
+	struct timespec linger = { 0, 50 * 1000000 };
 
 	/*
 	 * The listeners stay open until the workers are done: closing an
