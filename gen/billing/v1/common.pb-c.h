@@ -76,9 +76,11 @@ typedef enum _Billing__V1__PaymentStatus {
 /* --- messages --- */
 
 /*
- * Free-form string pairs attached to a customer, in insertion order.
- * The message itself carries presence: an absent Meta leaves a customer's
- * meta unchanged on update, an empty one clears it.
+ * Free-form string pairs attached to a customer. Keys are unique (a
+ * repeated key keeps its last value, as in PHP arrays); the server
+ * returns them in its own order. The message itself carries presence:
+ * an absent Meta leaves a customer's meta unchanged on update, an empty
+ * one clears it.
  */
 struct  Billing__V1__Meta
 {
