@@ -41,7 +41,7 @@ billing is up.
 MSG
 
 if [ "$detach" -eq 1 ]; then
-	nohup "$root/build/billing-server" 2>>"$data/server.log" &
+	nohup "$root/build/billing-server" >/dev/null 2>>"$data/server.log" &
 	echo $! >"$data/server.pid"
 	echo "  logs:        $data/server.log"
 	exit 0
