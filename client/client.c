@@ -2,10 +2,10 @@
  * client.c: the RPC client (see billing_client.h).
  *
  * One call: pack the request, wrap it in a RequestEnvelope, send it on a
- * fresh REQ context with the resend timer off, wait for the reply within
- * the deadline, unwrap. The number of connected pipes is tracked with
- * pipe notifications so that a call with no server to go to fails fast
- * (UNAVAILABLE) instead of waiting out its whole deadline.
+ * REQ context (reused from call to call) with the resend timer off, wait for
+ * the reply within the deadline, unwrap. The number of connected pipes is
+ * tracked with pipe notifications so that a call with no server to go to fails
+ * fast (UNAVAILABLE) instead of waiting out its whole deadline.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -25,8 +25,20 @@
 #include "billing_client.h"
 
 #define MAX_URLS 16
+#define MAX_IDLE_SLOTS 64
 #define DEFAULT_TIMEOUT_MS 10000
 #define DEFAULT_CONNECT_TIMEOUT_MS 2000
+
+/*
+ * A REQ context and its aio, kept for reuse: opening a context costs an
+ * allocation, an id-map insert and (in nng 1.5, whenever the map empties)
+ * a getrandom() call. A slot goes back to the pool only after a complete
+ * exchange, so no request state ever carries over.
+ */
+typedef struct slot {
+	nng_ctx ctx;
+	nng_aio *aio;
+} slot;
 
 struct billing_client {
 	nng_socket sock;
@@ -34,10 +46,12 @@ struct billing_client {
 	int connect_timeout_ms;
 	char *urls;
 	nng_mtx *mtx;
-	nng_cv *cv;      /* signalled when a pipe comes or goes */
-	int n_pipes;     /* under mtx */
+	nng_cv *cv;  /* signalled when a pipe comes or goes */
+	int n_pipes; /* under mtx */
 	char id_prefix[9];
 	atomic_uint_fast64_t seq;
+	slot idle[MAX_IDLE_SLOTS]; /* under mtx */
+	int n_idle;
 };
 
 static int64_t
@@ -71,8 +85,9 @@ pipe_event(nng_pipe p, nng_pipe_ev ev, void *arg)
 static bool
 url_allowed(const char *u)
 {
-	static const char *const schemes[] = {"tcp://", "tcp4://", "tcp6://",
-	    "ipc://", "tls+tcp://", "tls+tcp4://", "tls+tcp6://", "inproc://"};
+	static const char *const schemes[] = { "tcp://", "tcp4://", "tcp6://",
+		"ipc://", "tls+tcp://", "tls+tcp4://", "tls+tcp6://",
+		"inproc://" };
 
 	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
 		if (strncmp(u, schemes[i], strlen(schemes[i])) == 0)
@@ -90,25 +105,26 @@ dial_one(billing_client *c, const char *url, const billing_client_opts *o,
 	if (!url_allowed(url))
 		return (billing_status_set(st, BILLING_INVALID_ARGUMENT,
 		    "server URL %s: use tcp://HOST:PORT, ipc:///PATH or "
-		    "tls+tcp://HOST:PORT", url));
+		    "tls+tcp://HOST:PORT",
+		    url));
 	if ((rv = nng_dialer_create(&d, c->sock, url)) != 0)
 		return (billing_status_set(st, BILLING_INVALID_ARGUMENT,
 		    "server URL %s: %s", url, nng_strerror(rv)));
 	if (strncmp(url, "tls+", 4) == 0) {
 		if (o == NULL || o->tls_ca_file == NULL)
-			return (billing_status_set(st,
-			    BILLING_INVALID_ARGUMENT,
-			    "server URL %s: tls+tcp needs a CA file "
-			    "(billing_client_opts.tls_ca_file)", url));
-		if ((rv = nng_dialer_set_string(d, NNG_OPT_TLS_CA_FILE,
-		         o->tls_ca_file)) != 0 ||
+			return (
+			    billing_status_set(st, BILLING_INVALID_ARGUMENT,
+			        "server URL %s: tls+tcp needs a CA file "
+			        "(billing_client_opts.tls_ca_file)",
+			        url));
+		if ((rv = nng_dialer_set_string(
+		         d, NNG_OPT_TLS_CA_FILE, o->tls_ca_file)) != 0 ||
 		    (o->tls_server_name != NULL &&
-		        (rv = nng_dialer_set_string(d,
-		             NNG_OPT_TLS_SERVER_NAME,
+		        (rv = nng_dialer_set_string(d, NNG_OPT_TLS_SERVER_NAME,
 		             o->tls_server_name)) != 0))
-			return (billing_status_set(st,
-			    BILLING_INVALID_ARGUMENT, "TLS for %s: %s", url,
-			    nng_strerror(rv)));
+			return (
+			    billing_status_set(st, BILLING_INVALID_ARGUMENT,
+			        "TLS for %s: %s", url, nng_strerror(rv)));
 	}
 	if ((rv = nng_dialer_start(d, NNG_FLAG_NONBLOCK)) != 0)
 		return (billing_status_set(st, BILLING_INVALID_ARGUMENT,
@@ -127,11 +143,11 @@ billing_client_open(billing_client **out, const char *urls,
 
 	billing_status_fini(st);
 	if (urls == NULL || urls[0] == '\0')
-		return (billing_status_set(st, BILLING_INVALID_ARGUMENT,
-		    "no server URL given"));
+		return (billing_status_set(
+		    st, BILLING_INVALID_ARGUMENT, "no server URL given"));
 	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return (billing_status_set(st, BILLING_RESOURCE_EXHAUSTED,
-		    "out of memory"));
+		return (billing_status_set(
+		    st, BILLING_RESOURCE_EXHAUSTED, "out of memory"));
 	c->timeout_ms = opts != NULL && opts->timeout_ms > 0
 	    ? opts->timeout_ms
 	    : DEFAULT_TIMEOUT_MS;
@@ -146,8 +162,8 @@ billing_client_open(billing_client **out, const char *urls,
 	    (rv = nng_mtx_alloc(&c->mtx)) != 0 ||
 	    (rv = nng_cv_alloc(&c->cv, c->mtx)) != 0) {
 		billing_client_close(c);
-		return (billing_status_set(st, BILLING_RESOURCE_EXHAUSTED,
-		    "out of memory"));
+		return (billing_status_set(
+		    st, BILLING_RESOURCE_EXHAUSTED, "out of memory"));
 	}
 	if ((rv = nng_req0_open(&c->sock)) != 0) {
 		billing_client_close(c);
@@ -157,15 +173,15 @@ billing_client_open(billing_client **out, const char *urls,
 	nng_socket_set_size(c->sock, NNG_OPT_RECVMAXSZ, RPC_RECV_LIMIT_BYTES);
 	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMINT, 50);
 	nng_socket_set_ms(c->sock, NNG_OPT_RECONNMAXT, 1000);
-	nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME,
-	    NNG_DURATION_INFINITE);
+	nng_socket_set_ms(
+	    c->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
 	nng_pipe_notify(c->sock, NNG_PIPE_EV_ADD_POST, pipe_event, c);
 	nng_pipe_notify(c->sock, NNG_PIPE_EV_REM_POST, pipe_event, c);
 
 	if ((list = strdup(urls)) == NULL) {
 		billing_client_close(c);
-		return (billing_status_set(st, BILLING_RESOURCE_EXHAUSTED,
-		    "out of memory"));
+		return (billing_status_set(
+		    st, BILLING_RESOURCE_EXHAUSTED, "out of memory"));
 	}
 	for (char *u = strtok_r(list, ",", &save); u != NULL;
 	     u = strtok_r(NULL, ",", &save)) {
@@ -183,8 +199,8 @@ billing_client_open(billing_client **out, const char *urls,
 	}
 	free(list);
 	if (rv == 0 && n == 0)
-		rv = billing_status_set(st, BILLING_INVALID_ARGUMENT,
-		    "no server URL given");
+		rv = billing_status_set(
+		    st, BILLING_INVALID_ARGUMENT, "no server URL given");
 	if (rv != 0) {
 		billing_client_close(c);
 		return (rv);
@@ -198,6 +214,10 @@ billing_client_close(billing_client *c)
 {
 	if (c == NULL)
 		return;
+	for (int i = 0; i < c->n_idle; i++) {
+		nng_aio_free(c->idle[i].aio);
+		nng_ctx_close(c->idle[i].ctx);
+	}
 	if (nng_socket_id(c->sock) > 0)
 		nng_close(c->sock);
 	if (c->cv != NULL)
@@ -253,17 +273,17 @@ build_envelope(billing_client *c, const billing_method *m,
 	if (o != NULL && o->n_metadata + 3 > RPC_MAX_METADATA)
 		return (billing_status_set(st, BILLING_INVALID_ARGUMENT,
 		    "too many metadata entries"));
-	if ((rv = rpc_pack_buf(req, RPC_MAX_MESSAGE_BYTES - 4096, &payload,
-	         &len, st)) != 0)
+	if ((rv = rpc_pack_buf(
+	         req, RPC_MAX_MESSAGE_BYTES - 4096, &payload, &len, st)) != 0)
 		return (rv);
 
-#define ADD_META(k, v)                                                     \
-	do {                                                               \
-		billing__v1__metadata_entry__init(&entries[n]);            \
-		entries[n].key = (char *) (k);                             \
-		entries[n].value = (char *) (v);                           \
-		ptrs[n] = &entries[n];                                     \
-		n++;                                                       \
+#define ADD_META(k, v)                                          \
+	do {                                                    \
+		billing__v1__metadata_entry__init(&entries[n]); \
+		entries[n].key = (char *) (k);                  \
+		entries[n].value = (char *) (v);                \
+		ptrs[n] = &entries[n];                          \
+		n++;                                            \
 	} while (0)
 	if (o != NULL) {
 		if (o->idempotency_key != NULL)
@@ -330,8 +350,54 @@ read_reply(const billing_method *m, nng_msg *msg, ProtobufCMessage **resp,
 	return (rv);
 }
 
+/* Takes an idle slot, or makes one. Returns 0 or an nng error. */
+static int
+slot_take(billing_client *c, slot *out)
+{
+	int rv;
+
+	nng_mtx_lock(c->mtx);
+	if (c->n_idle > 0) {
+		*out = c->idle[--c->n_idle];
+		nng_mtx_unlock(c->mtx);
+		return (0);
+	}
+	nng_mtx_unlock(c->mtx);
+	if ((rv = nng_ctx_open(&out->ctx, c->sock)) != 0)
+		return (rv);
+	/* Never let nng re-send a request (see billing_client.h). */
+	nng_ctx_set_ms(
+	    out->ctx, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
+	if ((rv = nng_aio_alloc(&out->aio, NULL, NULL)) != 0) {
+		nng_ctx_close(out->ctx);
+		return (rv);
+	}
+	return (0);
+}
+
+static void
+slot_drop(slot *s)
+{
+	nng_aio_free(s->aio);
+	nng_ctx_close(s->ctx);
+}
+
+/* Returns a slot after a complete exchange. */
+static void
+slot_give(billing_client *c, slot *s)
+{
+	nng_mtx_lock(c->mtx);
+	if (c->n_idle < MAX_IDLE_SLOTS) {
+		c->idle[c->n_idle++] = *s;
+		s = NULL;
+	}
+	nng_mtx_unlock(c->mtx);
+	if (s != NULL)
+		slot_drop(s);
+}
+
 /*
- * One attempt: send a copy of msg on a new context and wait for the
+ * One attempt: send msg (which this takes) on a context and wait for the
  * reply. Returns 0, a status code, or -1 when the connection dropped
  * after the request left (st then holds the UNAVAILABLE to report).
  */
@@ -339,54 +405,52 @@ static int
 attempt(billing_client *c, const billing_method *m, nng_msg *msg,
     int64_t deadline_ms, ProtobufCMessage **resp, billing_status *st)
 {
-	nng_ctx ctx;
-	nng_aio *aio = NULL;
-	nng_msg *copy = NULL;
+	slot sl;
 	int rv;
 
-	if (!wait_connected(c, deadline_ms < mono_ms() + c->connect_timeout_ms
+	if (!wait_connected(c,
+	        deadline_ms < mono_ms() + c->connect_timeout_ms
 	            ? deadline_ms
-	            : mono_ms() + c->connect_timeout_ms))
+	            : mono_ms() + c->connect_timeout_ms)) {
+		nng_msg_free(msg);
 		return (billing_status_set(st,
 		    mono_ms() >= deadline_ms ? BILLING_DEADLINE_EXCEEDED
 		                             : BILLING_UNAVAILABLE,
 		    "no billing server reachable at %s", c->urls));
-	if ((rv = nng_ctx_open(&ctx, c->sock)) != 0)
+	}
+	if ((rv = slot_take(c, &sl)) != 0) {
+		nng_msg_free(msg);
 		return (billing_status_set(st,
-		    rv == NNG_ECLOSED ? BILLING_CANCELLED : BILLING_UNAVAILABLE,
+		    rv == NNG_ECLOSED ? BILLING_CANCELLED
+		                      : BILLING_UNAVAILABLE,
 		    "cannot open a context: %s", nng_strerror(rv)));
-	nng_ctx_set_ms(ctx, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
-	if ((rv = nng_aio_alloc(&aio, NULL, NULL)) != 0 ||
-	    (rv = nng_msg_dup(&copy, msg)) != 0) {
-		rv = billing_status_set(st, BILLING_RESOURCE_EXHAUSTED,
-		    "out of memory: %s", nng_strerror(rv));
-		goto out;
 	}
 
-	nng_aio_set_msg(aio, copy);
-	nng_aio_set_timeout(aio, (nng_duration) (deadline_ms - mono_ms()));
-	nng_ctx_send(ctx, aio);
-	nng_aio_wait(aio);
-	if ((rv = nng_aio_result(aio)) != 0) {
-		nng_msg_free(copy);
-		rv = billing_status_set(st,
-		    rv == NNG_ETIMEDOUT ? BILLING_DEADLINE_EXCEEDED
-		    : rv == NNG_ECLOSED ? BILLING_CANCELLED
-		                        : BILLING_UNAVAILABLE,
-		    "sending %s: %s", m->full_name, nng_strerror(rv));
-		goto out;
+	nng_aio_set_msg(sl.aio, msg);
+	nng_aio_set_timeout(sl.aio, (nng_duration) (deadline_ms - mono_ms()));
+	nng_ctx_send(sl.ctx, sl.aio);
+	nng_aio_wait(sl.aio);
+	if ((rv = nng_aio_result(sl.aio)) != 0) {
+		nng_msg_free(msg);
+		slot_drop(&sl);
+		return (billing_status_set(st,
+		    rv == NNG_ETIMEDOUT     ? BILLING_DEADLINE_EXCEEDED
+		        : rv == NNG_ECLOSED ? BILLING_CANCELLED
+		                            : BILLING_UNAVAILABLE,
+		    "sending %s: %s", m->full_name, nng_strerror(rv)));
 	}
 
-	nng_aio_set_timeout(aio, (nng_duration) (deadline_ms - mono_ms()));
-	nng_ctx_recv(ctx, aio);
-	nng_aio_wait(aio);
-	switch (rv = nng_aio_result(aio)) {
+	nng_aio_set_timeout(sl.aio, (nng_duration) (deadline_ms - mono_ms()));
+	nng_ctx_recv(sl.ctx, sl.aio);
+	nng_aio_wait(sl.aio);
+	switch (rv = nng_aio_result(sl.aio)) {
 	case 0: {
-		nng_msg *reply = nng_aio_get_msg(aio);
+		nng_msg *reply = nng_aio_get_msg(sl.aio);
 
 		rv = read_reply(m, reply, resp, st);
 		nng_msg_free(reply);
-		break;
+		slot_give(c, &sl);
+		return (rv);
 	}
 	case NNG_ETIMEDOUT:
 		rv = billing_status_set(st, BILLING_DEADLINE_EXCEEDED,
@@ -408,10 +472,7 @@ attempt(billing_client *c, const billing_method *m, nng_msg *msg,
 		rv = -1;
 		break;
 	}
-out:
-	if (aio != NULL)
-		nng_aio_free(aio);
-	nng_ctx_close(ctx);
+	slot_drop(&sl);
 	return (rv);
 }
 
@@ -420,23 +481,28 @@ billing_client_call(billing_client *c, const billing_method *m,
     const ProtobufCMessage *req, ProtobufCMessage **resp,
     const billing_call_opts *o, billing_status *st)
 {
-	int timeout_ms = o != NULL && o->timeout_ms > 0 ? o->timeout_ms
-	                                                 : c->timeout_ms;
+	int timeout_ms =
+	    o != NULL && o->timeout_ms > 0 ? o->timeout_ms : c->timeout_ms;
 	int64_t deadline_ms = mono_ms() + timeout_ms;
-	nng_msg *msg = NULL;
+	nng_msg *msg = NULL, *copy = NULL;
 	int rv;
 
 	billing_status_fini(st);
-	rv = build_envelope(c, m, req, o, now_us() + (int64_t) timeout_ms * 1000,
-	    &msg, st);
+	rv = build_envelope(
+	    c, m, req, o, now_us() + (int64_t) timeout_ms * 1000, &msg, st);
 	if (rv != 0)
 		return (rv);
+	/* A read may be retried once: it cannot have changed anything. */
+	if (m->read_only && nng_msg_dup(&copy, msg) != 0)
+		copy = NULL;
 	rv = attempt(c, m, msg, deadline_ms, resp, st);
-	/* A read may be retried: it cannot have changed anything. */
-	if (rv == -1 && m->read_only && mono_ms() < deadline_ms)
-		rv = attempt(c, m, msg, deadline_ms, resp, st);
+	if (rv == -1 && copy != NULL && mono_ms() < deadline_ms) {
+		rv = attempt(c, m, copy, deadline_ms, resp, st);
+		copy = NULL;
+	}
+	if (copy != NULL)
+		nng_msg_free(copy);
 	if (rv == -1)
 		rv = BILLING_UNAVAILABLE;
-	nng_msg_free(msg);
 	return (rv);
 }

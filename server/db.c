@@ -59,6 +59,61 @@ db_fini(db_conn *conn)
 	conn->url = NULL;
 }
 
+int
+db_pool_init(db_pool *pool, const char *url, int n)
+{
+	memset(pool, 0, sizeof(*pool));
+	pthread_mutex_init(&pool->mtx, NULL);
+	pool->conns = calloc((size_t) n, sizeof(*pool->conns));
+	pool->free = calloc((size_t) n, sizeof(*pool->free));
+	if (pool->conns == NULL || pool->free == NULL) {
+		db_pool_fini(pool);
+		return (ENOMEM);
+	}
+	for (int i = 0; i < n; i++) {
+		if (db_init(&pool->conns[i], url) != 0) {
+			db_pool_fini(pool);
+			return (ENOMEM);
+		}
+		pool->n++;
+	}
+	/* The first connection on top, so a quiet server uses only it. */
+	for (int i = n - 1; i >= 0; i--)
+		pool->free[pool->n_free++] = &pool->conns[i];
+	return (0);
+}
+
+void
+db_pool_fini(db_pool *pool)
+{
+	for (int i = 0; i < pool->n; i++)
+		db_fini(&pool->conns[i]);
+	free(pool->conns);
+	free(pool->free);
+	pthread_mutex_destroy(&pool->mtx);
+	memset(pool, 0, sizeof(*pool));
+}
+
+db_conn *
+db_pool_take(db_pool *pool)
+{
+	db_conn *c = NULL;
+
+	pthread_mutex_lock(&pool->mtx);
+	if (pool->n_free > 0)
+		c = pool->free[--pool->n_free];
+	pthread_mutex_unlock(&pool->mtx);
+	return (c);
+}
+
+void
+db_pool_give(db_pool *pool, db_conn *conn)
+{
+	pthread_mutex_lock(&pool->mtx);
+	pool->free[pool->n_free++] = conn;
+	pthread_mutex_unlock(&pool->mtx);
+}
+
 static void
 notice_quiet(void *arg, const PGresult *res)
 {

@@ -17,24 +17,23 @@
 /* ROLLBACK after a failed call gets this long, whatever the deadline. */
 #define ROLLBACK_GRACE_US 5000000
 
-int
-dispatch_worker_init(dispatch_worker *w, int id, const char *db_url,
+void
+dispatch_worker_init(dispatch_worker *w, int id, db_pool *pool,
     const billing_server_impl *impl, int default_timeout_ms,
     int max_timeout_ms)
 {
 	memset(w, 0, sizeof(*w));
 	w->id = id;
+	w->pool = pool;
 	w->impl = impl;
 	w->default_timeout_ms = default_timeout_ms;
 	w->max_timeout_ms = max_timeout_ms;
 	arena_init(&w->arena, ARENA_LIMIT);
-	return (db_init(&w->db, db_url));
 }
 
 void
 dispatch_worker_fini(dispatch_worker *w)
 {
-	db_fini(&w->db);
 	arena_fini(&w->arena);
 }
 
@@ -54,13 +53,13 @@ run_once(dispatch_worker *w, srv_call *call, const ProtobufCMessage *req,
 	const billing_method *m = call->method;
 	int rv;
 
-	rv = db_ensure(&w->db, &call->status);
+	rv = db_ensure(call->db, &call->status);
 	if (rv != 0 && !m->read_only)
 		return (rv);
 	billing_status_fini(&call->status);
 	if (!m->read_only &&
 	    (rv = db_command(
-	         &w->db, "BEGIN", call->deadline_us, &call->status)) != 0)
+	         call->db, "BEGIN", call->deadline_us, &call->status)) != 0)
 		return (rv);
 
 	rv = billing_invokers[m->id](w->impl, call, req, resp);
@@ -74,17 +73,17 @@ run_once(dispatch_worker *w, srv_call *call, const ProtobufCMessage *req,
 		rv = call_error(
 		    call, (billing_code) rv, NULL, "%s failed", m->full_name);
 
-	if (m->read_only || w->db.pg == NULL)
+	if (m->read_only || call->db->pg == NULL)
 		return (rv);
 	if (rv == 0)
 		return (db_command(
-		    &w->db, "COMMIT", call->deadline_us, &call->status));
+		    call->db, "COMMIT", call->deadline_us, &call->status));
 	/* The handler's status is the answer; a failed ROLLBACK drops it. */
 	{
 		billing_status ignore = BILLING_STATUS_INIT;
 
-		db_command(&w->db, "ROLLBACK", db_now_us() + ROLLBACK_GRACE_US,
-		    &ignore);
+		db_command(call->db, "ROLLBACK",
+		    db_now_us() + ROLLBACK_GRACE_US, &ignore);
 		billing_status_fini(&ignore);
 	}
 	return (rv);
@@ -233,7 +232,7 @@ dispatch_frame(dispatch_worker *w, const uint8_t *buf, size_t len)
 
 	memset(&call, 0, sizeof(call));
 	call.arena = &w->arena;
-	call.db = &w->db;
+	call.db = db_pool_take(w->pool);
 	call.start_us = db_now_us();
 	call.now_us = call.start_us;
 	call.deadline_us =
@@ -245,6 +244,7 @@ dispatch_frame(dispatch_worker *w, const uint8_t *buf, size_t len)
 	log_call(w, &call);
 
 	clear_results(&call);
+	db_pool_give(w->pool, call.db);
 	billing_status_fini(&call.status);
 	arena_reset(&w->arena);
 	return (reply);

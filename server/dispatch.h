@@ -28,13 +28,13 @@
 typedef struct dispatch_worker {
 	int id;
 	arena arena;
-	db_conn db;
+	db_pool *pool; /* the server's connections */
 	const billing_server_impl *impl;
 	int default_timeout_ms; /* for calls that carry no deadline */
 	int max_timeout_ms;     /* deadlines further out are cut to this */
 } dispatch_worker;
 
-int dispatch_worker_init(dispatch_worker *w, int id, const char *db_url,
+void dispatch_worker_init(dispatch_worker *w, int id, db_pool *pool,
     const billing_server_impl *impl, int default_timeout_ms,
     int max_timeout_ms);
 void dispatch_worker_fini(dispatch_worker *w);

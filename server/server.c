@@ -29,6 +29,7 @@ typedef struct worker {
 
 struct srv {
 	nng_socket sock;
+	db_pool pool;
 	worker *workers;
 	int n_workers;
 	atomic_bool stopping;
@@ -125,12 +126,13 @@ start_worker(srv *s, worker *w, int id, const srv_config *cfg,
 	int rv;
 
 	w->s = s;
-	if (dispatch_worker_init(&w->d, id, cfg->database_url, impl,
-	        cfg->default_timeout_ms, cfg->max_timeout_ms) != 0 ||
-	    (rv = nng_ctx_open(&w->ctx, s->sock)) != 0 ||
+	dispatch_worker_init(&w->d, id, &s->pool, impl,
+	    cfg->default_timeout_ms, cfg->max_timeout_ms);
+	if ((rv = nng_ctx_open(&w->ctx, s->sock)) != 0 ||
 	    (rv = nng_aio_alloc(&w->aio, NULL, NULL)) != 0) {
-		log_printf(
-		    LOG_ERROR, "msg=\"cannot start worker\" worker=%d", id);
+		log_printf(LOG_ERROR,
+		    "msg=\"cannot start worker\" worker=%d error=\"%s\"", id,
+		    nng_strerror(rv));
 		return (-1);
 	}
 	if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
@@ -156,11 +158,17 @@ srv_start(srv **out, const srv_config *cfg, const billing_server_impl *impl)
 		return (-1);
 	}
 	s->n_workers = cfg->workers;
+	if (db_pool_init(&s->pool, cfg->database_url, cfg->workers) != 0) {
+		log_printf(LOG_ERROR, "msg=\"out of memory\"");
+		free(s->workers);
+		free(s);
+		return (-1);
+	}
 	if ((rv = nng_rep0_open(&s->sock)) != 0) {
 		log_printf(LOG_ERROR,
-		    "msg=\"cannot open REP socket\" "
-		    "error=\"%s\"",
+		    "msg=\"cannot open REP socket\" error=\"%s\"",
 		    nng_strerror(rv));
+		db_pool_fini(&s->pool);
 		free(s->workers);
 		free(s);
 		return (-1);
@@ -206,6 +214,7 @@ srv_stop(srv *s)
 			nng_aio_free(w->aio);
 		dispatch_worker_fini(&w->d);
 	}
+	db_pool_fini(&s->pool);
 	free(s->workers);
 	free(s);
 }

@@ -20,7 +20,7 @@ static int
 setup(void **state)
 {
 	(void) state;
-	/* Four workers, so that every worker's connection is exercised. */
+	/* Four workers, and as many connections to recover. */
 	static const char *const args[] = {"--workers", "4", NULL};
 
 	th_start(&S, args);
