@@ -26,8 +26,8 @@
 typedef struct billing_client billing_client;
 
 typedef struct billing_client_opts {
-	int timeout_ms;         /* default call deadline; 0: 10000 */
-	int connect_timeout_ms; /* wait for a connection; 0: 2000 */
+	int timeout_ms;              /* default call deadline; 0: 10000 */
+	int connect_timeout_ms;      /* wait for a connection; 0: 2000 */
 	const char *tls_ca_file;     /* PEM CA bundle for tls+tcp:// */
 	const char *tls_server_name; /* expected name; NULL: URL host */
 } billing_client_opts;
@@ -38,11 +38,11 @@ typedef struct billing_metadata {
 } billing_metadata;
 
 typedef struct billing_call_opts {
-	int timeout_ms;              /* 0: the client's default */
-	const char *request_id;      /* NULL: generated */
-	const char *idempotency_key; /* idempotency-key metadata */
-	const char *now;             /* x-billing-now (test clock) */
-	const char *caller;          /* x-caller */
+	int timeout_ms;                   /* 0: the client's default */
+	const char *request_id;           /* NULL: generated */
+	const char *idempotency_key;      /* idempotency-key metadata */
+	const char *now;                  /* x-billing-now (test clock) */
+	const char *caller;               /* x-caller */
 	const billing_metadata *metadata; /* further pairs */
 	size_t n_metadata;
 } billing_call_opts;

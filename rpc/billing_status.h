@@ -42,13 +42,16 @@ typedef struct billing_violation {
 
 typedef struct billing_status {
 	billing_code code;
-	char *message;              /* NULL when OK */
-	char *reason;               /* e.g. "CUSTOMER_NOT_FOUND"; may be NULL */
+	char *message; /* NULL when OK */
+	char *reason;  /* e.g. "CUSTOMER_NOT_FOUND"; may be NULL */
 	billing_violation *details; /* n_details entries */
 	size_t n_details;
 } billing_status;
 
-#define BILLING_STATUS_INIT { BILLING_OK, NULL, NULL, NULL, 0 }
+#define BILLING_STATUS_INIT                     \
+	{                                       \
+		BILLING_OK, NULL, NULL, NULL, 0 \
+	}
 
 void billing_status_init(billing_status *st);
 void billing_status_fini(billing_status *st);
@@ -58,17 +61,17 @@ void billing_status_fini(billing_status *st);
  * Returns code, so a function can end with "return billing_status_set(..)".
  * st may be NULL. On allocation failure the message is left NULL.
  */
-int billing_status_set(billing_status *st, billing_code code,
-    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-int billing_status_vset(billing_status *st, billing_code code,
-    const char *fmt, va_list ap) __attribute__((format(printf, 3, 0)));
+int billing_status_set(billing_status *st, billing_code code, const char *fmt,
+    ...) __attribute__((format(printf, 3, 4)));
+int billing_status_vset(billing_status *st, billing_code code, const char *fmt,
+    va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* Sets the machine-readable reason; NULL clears it. */
 void billing_status_set_reason(billing_status *st, const char *reason);
 
 /* Appends a field violation. Returns 0 or ENOMEM. */
-int billing_status_add_violation(billing_status *st, const char *field,
-    const char *description);
+int billing_status_add_violation(
+    billing_status *st, const char *field, const char *description);
 
 /* "OK", "INVALID_ARGUMENT", ...; "UNKNOWN" for codes out of range. */
 const char *billing_code_name(int code);

@@ -9,8 +9,8 @@
 #include "codec.h"
 
 int
-rpc_pack_msg(const ProtobufCMessage *m, size_t max, nng_msg **out,
-    billing_status *st)
+rpc_pack_msg(
+    const ProtobufCMessage *m, size_t max, nng_msg **out, billing_status *st)
 {
 	size_t len = protobuf_c_message_get_packed_size(m);
 	nng_msg *msg;
@@ -29,8 +29,8 @@ rpc_pack_msg(const ProtobufCMessage *m, size_t max, nng_msg **out,
 }
 
 int
-rpc_pack_buf(const ProtobufCMessage *m, size_t max, uint8_t **buf,
-    size_t *len, billing_status *st)
+rpc_pack_buf(const ProtobufCMessage *m, size_t max, uint8_t **buf, size_t *len,
+    billing_status *st)
 {
 	size_t n = protobuf_c_message_get_packed_size(m);
 	uint8_t *b;
@@ -88,11 +88,10 @@ violation(billing_status *st, const char *path, const char *what)
 {
 	char msg[256];
 
-	snprintf(msg, sizeof(msg), "%s: %s", path[0] ? path : "message",
-	    what);
+	snprintf(msg, sizeof(msg), "%s: %s", path[0] ? path : "message", what);
 	billing_status_add_violation(st, path[0] ? path : "message", what);
-	return (billing_status_set(st, BILLING_INVALID_ARGUMENT,
-	    "malformed request: %s", msg));
+	return (billing_status_set(
+	    st, BILLING_INVALID_ARGUMENT, "malformed request: %s", msg));
 }
 
 static void
@@ -130,15 +129,18 @@ walk(const ProtobufCMessageDescriptor *desc, wire w, int depth,
 		switch (tag & 7) {
 		case 0: /* varint */
 			if (read_varint(&w, &v) != 0)
-				return (violation(st, fpath, "truncated varint"));
+				return (
+				    violation(st, fpath, "truncated varint"));
 			break;
 		case 1: /* 64-bit */
 			if (skip(&w, 8) != 0)
-				return (violation(st, fpath, "truncated fixed64"));
+				return (
+				    violation(st, fpath, "truncated fixed64"));
 			break;
 		case 5: /* 32-bit */
 			if (skip(&w, 4) != 0)
-				return (violation(st, fpath, "truncated fixed32"));
+				return (
+				    violation(st, fpath, "truncated fixed32"));
 			break;
 		case 2: { /* length-delimited */
 			wire sub;
@@ -174,7 +176,7 @@ int
 rpc_wire_check(const ProtobufCMessageDescriptor *desc, const uint8_t *buf,
     size_t len, billing_status *st)
 {
-	wire w = {buf, buf + len};
+	wire w = { buf, buf + len };
 
 	return (walk(desc, w, 0, "", st));
 }

@@ -36,8 +36,8 @@
  * Packs m into a new nng message. Fails with RESOURCE_EXHAUSTED when the
  * encoding exceeds max bytes, UNAVAILABLE when nng cannot allocate.
  */
-int rpc_pack_msg(const ProtobufCMessage *m, size_t max, nng_msg **out,
-    billing_status *st);
+int rpc_pack_msg(
+    const ProtobufCMessage *m, size_t max, nng_msg **out, billing_status *st);
 
 /*
  * Packs m into a new malloc'd buffer (*buf, *len). Fails like
@@ -59,7 +59,7 @@ int rpc_unpack(const ProtobufCMessageDescriptor *desc, const uint8_t *buf,
 /*
  * The wire walk alone: 0, or INVALID_ARGUMENT with a field violation.
  */
-int rpc_wire_check(const ProtobufCMessageDescriptor *desc,
-    const uint8_t *buf, size_t len, billing_status *st);
+int rpc_wire_check(const ProtobufCMessageDescriptor *desc, const uint8_t *buf,
+    size_t len, billing_status *st);
 
 #endif /* RPC_CODEC_H */

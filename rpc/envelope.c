@@ -41,8 +41,8 @@ is_meta_key(const char *k)
 }
 
 int
-rpc_request_validate(const Billing__V1__RequestEnvelope *env,
-    billing_status *st)
+rpc_request_validate(
+    const Billing__V1__RequestEnvelope *env, billing_status *st)
 {
 	if (env->method == NULL || env->method[0] == '\0')
 		return (billing_status_set(st, BILLING_INVALID_ARGUMENT,
@@ -63,17 +63,17 @@ rpc_request_validate(const Billing__V1__RequestEnvelope *env,
 		const Billing__V1__MetadataEntry *e = env->metadata[i];
 
 		if (e->key == NULL || !is_meta_key(e->key))
-			return (billing_status_set(st,
-			    BILLING_INVALID_ARGUMENT,
-			    "metadata key %zu must be 1-%d bytes of "
-			    "[a-z0-9._-]",
-			    i, RPC_MAX_METADATA_KEY_BYTES));
+			return (
+			    billing_status_set(st, BILLING_INVALID_ARGUMENT,
+			        "metadata key %zu must be 1-%d bytes of "
+			        "[a-z0-9._-]",
+			        i, RPC_MAX_METADATA_KEY_BYTES));
 		if (e->value != NULL &&
 		    strlen(e->value) > RPC_MAX_METADATA_VALUE_BYTES)
-			return (billing_status_set(st,
-			    BILLING_INVALID_ARGUMENT,
-			    "metadata %s is longer than %d bytes", e->key,
-			    RPC_MAX_METADATA_VALUE_BYTES));
+			return (
+			    billing_status_set(st, BILLING_INVALID_ARGUMENT,
+			        "metadata %s is longer than %d bytes", e->key,
+			        RPC_MAX_METADATA_VALUE_BYTES));
 	}
 	return (0);
 }
@@ -91,8 +91,7 @@ rpc_request_meta(const Billing__V1__RequestEnvelope *env, const char *key)
 }
 
 int
-rpc_status_from_reply(const Billing__V1__ReplyEnvelope *r,
-    billing_status *st)
+rpc_status_from_reply(const Billing__V1__ReplyEnvelope *r, billing_status *st)
 {
 	int code = r->has_code ? (int) r->code : BILLING_OK;
 
@@ -106,10 +105,10 @@ rpc_status_from_reply(const Billing__V1__ReplyEnvelope *r,
 	    r->message != NULL && r->message[0] != '\0'
 	        ? r->message
 	        : billing_code_name(code));
-	billing_status_set_reason(st,
-	    r->reason != NULL && r->reason[0] != '\0' ? r->reason : NULL);
+	billing_status_set_reason(
+	    st, r->reason != NULL && r->reason[0] != '\0' ? r->reason : NULL);
 	for (size_t i = 0; i < r->n_details && i < RPC_MAX_DETAILS; i++)
-		billing_status_add_violation(st, r->details[i]->field,
-		    r->details[i]->description);
+		billing_status_add_violation(
+		    st, r->details[i]->field, r->details[i]->description);
 	return (code);
 }

@@ -28,18 +28,18 @@ const billing_method *rpc_method_find(const char *full_name);
  * Checks the envelope's own fields against the limits above: 0, or
  * INVALID_ARGUMENT. An unknown method is not checked here.
  */
-int rpc_request_validate(const Billing__V1__RequestEnvelope *env,
-    billing_status *st);
+int rpc_request_validate(
+    const Billing__V1__RequestEnvelope *env, billing_status *st);
 
 /* The value of metadata key in env, or NULL. */
-const char *rpc_request_meta(const Billing__V1__RequestEnvelope *env,
-    const char *key);
+const char *rpc_request_meta(
+    const Billing__V1__RequestEnvelope *env, const char *key);
 
 /*
  * Copies a reply's code, message, reason and details into st (which
  * must be initialized). Returns the code.
  */
-int rpc_status_from_reply(const Billing__V1__ReplyEnvelope *r,
-    billing_status *st);
+int rpc_status_from_reply(
+    const Billing__V1__ReplyEnvelope *r, billing_status *st);
 
 #endif /* RPC_ENVELOPE_H */

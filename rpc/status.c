@@ -50,8 +50,8 @@ billing_status_fini(billing_status *st)
 }
 
 int
-billing_status_vset(billing_status *st, billing_code code, const char *fmt,
-    va_list ap)
+billing_status_vset(
+    billing_status *st, billing_code code, const char *fmt, va_list ap)
 {
 	char *msg = NULL;
 
@@ -66,8 +66,7 @@ billing_status_vset(billing_status *st, billing_code code, const char *fmt,
 }
 
 int
-billing_status_set(billing_status *st, billing_code code, const char *fmt,
-    ...)
+billing_status_set(billing_status *st, billing_code code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -87,8 +86,8 @@ billing_status_set_reason(billing_status *st, const char *reason)
 }
 
 int
-billing_status_add_violation(billing_status *st, const char *field,
-    const char *description)
+billing_status_add_violation(
+    billing_status *st, const char *field, const char *description)
 {
 	billing_violation *d;
 	char *f, *desc;

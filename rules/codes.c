@@ -26,8 +26,9 @@ country_normalize(const char *in, char out[3])
 bool
 currency_valid(const char *s)
 {
-	return (s != NULL && (strcmp(s, "EUR") == 0 ||
-	    strcmp(s, "USD") == 0 || strcmp(s, "GBP") == 0));
+	return (s != NULL &&
+	    (strcmp(s, "EUR") == 0 || strcmp(s, "USD") == 0 ||
+	        strcmp(s, "GBP") == 0));
 }
 
 bool

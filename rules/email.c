@@ -8,8 +8,8 @@
 static bool
 is_trim_char(char c)
 {
-	return (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-	    c == '\0' || c == '\v');
+	return (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\0' ||
+	    c == '\v');
 }
 
 void

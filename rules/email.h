@@ -18,8 +18,8 @@
  * Trims PHP trim()'s characters (space, tab, LF, CR, NUL, VT) from both
  * ends of s[0..len): sets *start and *out_len to the trimmed view.
  */
-void email_trim(const char *s, size_t len, const char **start,
-    size_t *out_len);
+void email_trim(
+    const char *s, size_t len, const char **start, size_t *out_len);
 
 /*
  * True when the trimmed email e[0..len) is acceptable on create and

@@ -13,7 +13,7 @@
 
 static atomic_int min_level = LOG_INFO;
 
-static const char *const LEVEL_NAMES[] = {"debug", "info", "warn", "error"};
+static const char *const LEVEL_NAMES[] = { "debug", "info", "warn", "error" };
 
 void
 log_set_level(log_level level)
@@ -57,7 +57,8 @@ log_printf(log_level level, const char *fmt, ...)
 		m = 0;
 	n += m;
 	if (n > (int) sizeof(line) - 2)
-		n = (int) sizeof(line) - 2; /* cut long lines, keep the newline */
+		n = (int) sizeof(line) -
+		    2; /* cut long lines, keep the newline */
 	line[n++] = '\n';
 	/* One write per line, so lines of concurrent threads never mix. */
 	if (write(STDERR_FILENO, line, (size_t) n) < 0)

@@ -89,7 +89,7 @@ th_pg_stop(th_stack *s)
 static void
 sleep_ms(int ms)
 {
-	struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000};
+	struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000 };
 
 	nanosleep(&ts, NULL);
 }
@@ -151,8 +151,8 @@ th_server_stop(th_stack *s)
 	if (waitpid(s->server_pid, &status, 0) < 0)
 		return (-1);
 	s->server_pid = 0;
-	return (WIFEXITED(status) ? WEXITSTATUS(status)
-	                          : 128 + WTERMSIG(status));
+	return (
+	    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
 void
@@ -202,8 +202,9 @@ th_stop(th_stack *s)
 int
 th_psql(th_stack *s, const char *sql)
 {
-	return (th_sh("psql -X -q -v ON_ERROR_STOP=1 '%s' -c \"%s\" >/dev/null",
-	    s->db_url, sql));
+	return (
+	    th_sh("psql -X -q -v ON_ERROR_STOP=1 '%s' -c \"%s\" >/dev/null",
+	        s->db_url, sql));
 }
 
 void
@@ -211,8 +212,8 @@ th_psql_value(th_stack *s, const char *sql, char *buf, size_t cap)
 {
 	char cmd[4096];
 
-	snprintf(cmd, sizeof(cmd), "psql -X -q -tA '%s' -c \"%s\"", s->db_url,
-	    sql);
+	snprintf(
+	    cmd, sizeof(cmd), "psql -X -q -tA '%s' -c \"%s\"", s->db_url, sql);
 	if (capture(cmd, buf, cap) != 0)
 		die("psql failed: %s", sql);
 }

@@ -16,9 +16,9 @@
 #include "billing_client_stubs.h"
 
 typedef struct th_stack {
-	char dir[256];     /* temporary folder of this test */
-	char db_url[512];  /* the migrated database */
-	char url[300];     /* the server's ipc:// URL */
+	char dir[256];    /* temporary folder of this test */
+	char db_url[512]; /* the migrated database */
+	char url[300];    /* the server's ipc:// URL */
 	pid_t server_pid;
 	billing_client *client;
 } th_stack;

@@ -43,8 +43,8 @@ create(const char *email)
 	int64_t id;
 
 	req.email = (char *) email;
-	assert_int_equal(billing_customers_create(S.client, &req, &c, NULL,
-	                     &st), 0);
+	assert_int_equal(
+	    billing_customers_create(S.client, &req, &c, NULL, &st), 0);
 	id = c->id;
 	billing__v1__customer__free_unpacked(c, NULL);
 	return (id);
@@ -58,8 +58,8 @@ create_fails(const Billing__V1__CreateCustomerRequest *req, int code,
 	Billing__V1__Customer *c = NULL;
 	billing_status st = BILLING_STATUS_INIT;
 
-	assert_int_equal(billing_customers_create(S.client, req, &c, NULL,
-	                     &st), code);
+	assert_int_equal(
+	    billing_customers_create(S.client, req, &c, NULL, &st), code);
 	assert_null(c);
 	assert_int_equal(st.code, code);
 	assert_non_null(st.message);
@@ -79,7 +79,7 @@ test_create_returns_the_stored_customer(void **state)
 	    BILLING__V1__CREATE_CUSTOMER_REQUEST__INIT;
 	Billing__V1__Meta meta = BILLING__V1__META__INIT;
 	Billing__V1__MetaEntry e1 = BILLING__V1__META_ENTRY__INIT;
-	Billing__V1__MetaEntry *entries[1] = {&e1};
+	Billing__V1__MetaEntry *entries[1] = { &e1 };
 	Billing__V1__Customer *c = NULL;
 	billing_status st = BILLING_STATUS_INIT;
 
@@ -94,8 +94,8 @@ test_create_returns_the_stored_customer(void **state)
 	meta.n_entries = 1;
 	meta.entries = entries;
 	req.meta = &meta;
-	assert_int_equal(billing_customers_create(S.client, &req, &c, NULL,
-	                     &st), 0);
+	assert_int_equal(
+	    billing_customers_create(S.client, &req, &c, NULL, &st), 0);
 	assert_true(c->id > 0);
 	assert_string_equal(c->email, "Anna.Mueller@Example.DE");
 	assert_string_equal(c->name, "Anna Müller");
@@ -105,8 +105,8 @@ test_create_returns_the_stored_customer(void **state)
 	assert_null(c->currency);
 	assert_true(c->has_balance_minor);
 	assert_int_equal(c->balance_minor, 0);
-	assert_int_equal(c->status,
-	    BILLING__V1__CUSTOMER_STATUS__CUSTOMER_STATUS_ACTIVE);
+	assert_int_equal(
+	    c->status, BILLING__V1__CUSTOMER_STATUS__CUSTOMER_STATUS_ACTIVE);
 	assert_non_null(c->meta);
 	assert_int_equal(c->meta->n_entries, 1);
 	assert_string_equal(c->meta->entries[0]->key, "phone");
@@ -127,8 +127,8 @@ test_create_defaults_name_and_leaves_optional_fields_null(void **state)
 	req.email = "plain@example.com";
 	req.company = "";
 	req.country = "";
-	assert_int_equal(billing_customers_create(S.client, &req, &c, NULL,
-	                     &st), 0);
+	assert_int_equal(
+	    billing_customers_create(S.client, &req, &c, NULL, &st), 0);
 	assert_string_equal(c->name, "");
 	assert_null(c->company);
 	assert_null(c->country);
@@ -143,17 +143,17 @@ test_create_rejects_bad_emails(void **state)
 {
 	Billing__V1__CreateCustomerRequest req =
 	    BILLING__V1__CREATE_CUSTOMER_REQUEST__INIT;
-	static const char *const bad[] = {"", "   ", "no-at-sign",
-	    "two@@example.com", "a@b@c", "with space@example.com",
-	    "tab\t@example.com", "ff\f@example.com", "vt\v@example.com"};
+	static const char *const bad[] = { "", "   ", "no-at-sign",
+		"two@@example.com", "a@b@c", "with space@example.com",
+		"tab\t@example.com", "ff\f@example.com", "vt\v@example.com" };
 	char long_email[200];
 
 	(void) state;
 	create_fails(&req, BILLING_INVALID_ARGUMENT, "INVALID_FIELD", "email");
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		req.email = (char *) bad[i];
-		create_fails(&req, BILLING_INVALID_ARGUMENT, "INVALID_FIELD",
-		    "email");
+		create_fails(
+		    &req, BILLING_INVALID_ARGUMENT, "INVALID_FIELD", "email");
 	}
 	/* 191 bytes is one too many; 190 passes. */
 	memset(long_email, 'a', 191);
@@ -211,8 +211,9 @@ test_create_rejects_bad_fields(void **state)
 		Billing__V1__Customer *c = NULL;
 		billing_status st = BILLING_STATUS_INIT;
 
-		assert_int_equal(billing_customers_create(S.client, &req, &c,
-		                     NULL, &st), 0);
+		assert_int_equal(
+		    billing_customers_create(S.client, &req, &c, NULL, &st),
+		    0);
 		assert_int_equal(strlen(c->name), 255);
 		billing__v1__customer__free_unpacked(c, NULL);
 	}
@@ -248,8 +249,8 @@ test_deleted_customers_free_their_email(void **state)
 	first = create("reuse@example.com");
 	del.has_id = 1;
 	del.id = first;
-	assert_int_equal(billing_customers_delete(S.client, &del, &r, NULL,
-	                     &st), 0);
+	assert_int_equal(
+	    billing_customers_delete(S.client, &del, &r, NULL, &st), 0);
 	billing__v1__delete_customer_response__free_unpacked(r, NULL);
 	second = create("Reuse@example.com");
 	assert_true(second > first);
@@ -270,8 +271,8 @@ test_get_finds_live_customers_only(void **state)
 	(void) state;
 	req.has_id = 1;
 	req.id = id;
-	assert_int_equal(billing_customers_get(S.client, &req, &c, NULL, &st),
-	    0);
+	assert_int_equal(
+	    billing_customers_get(S.client, &req, &c, NULL, &st), 0);
 	assert_int_equal(c->id, id);
 	assert_string_equal(c->email, "get@example.com");
 	billing__v1__customer__free_unpacked(c, NULL);
@@ -290,8 +291,8 @@ test_get_finds_live_customers_only(void **state)
 
 	del.has_id = 1;
 	del.id = id;
-	assert_int_equal(billing_customers_delete(S.client, &del, &dr, NULL,
-	                     &st), 0);
+	assert_int_equal(
+	    billing_customers_delete(S.client, &del, &dr, NULL, &st), 0);
 	assert_int_equal(dr->customer->status,
 	    BILLING__V1__CUSTOMER_STATUS__CUSTOMER_STATUS_DELETED);
 	billing__v1__delete_customer_response__free_unpacked(dr, NULL);
@@ -300,8 +301,9 @@ test_get_finds_live_customers_only(void **state)
 	assert_int_equal(billing_customers_get(S.client, &req, &c, NULL, &st),
 	    BILLING_NOT_FOUND);
 	/* Deleting twice: the customer is gone. */
-	assert_int_equal(billing_customers_delete(S.client, &del, &dr, NULL,
-	                     &st), BILLING_NOT_FOUND);
+	assert_int_equal(
+	    billing_customers_delete(S.client, &del, &dr, NULL, &st),
+	    BILLING_NOT_FOUND);
 	billing_status_fini(&st);
 }
 
@@ -317,8 +319,8 @@ test_find_is_trimmed_case_insensitive_and_lowest_id_wins(void **state)
 
 	(void) state;
 	req.email = "  find.me@EXAMPLE.com\n";
-	assert_int_equal(billing_customers_find(S.client, &req, &c, NULL, &st),
-	    0);
+	assert_int_equal(
+	    billing_customers_find(S.client, &req, &c, NULL, &st), 0);
 	assert_int_equal(c->id, id);
 	billing__v1__customer__free_unpacked(c, NULL);
 
@@ -327,8 +329,8 @@ test_find_is_trimmed_case_insensitive_and_lowest_id_wins(void **state)
 	    "INSERT INTO customers (email, email_key, created_at) VALUES"
 	    " ('FIND.ME@example.com', 'find.me@example.com', now())");
 	assert_int_equal(th_psql(&S, sql), 0);
-	assert_int_equal(billing_customers_find(S.client, &req, &c, NULL, &st),
-	    0);
+	assert_int_equal(
+	    billing_customers_find(S.client, &req, &c, NULL, &st), 0);
 	assert_int_equal(c->id, id);
 	billing__v1__customer__free_unpacked(c, NULL);
 
@@ -342,8 +344,8 @@ test_find_is_trimmed_case_insensitive_and_lowest_id_wins(void **state)
 }
 
 static int
-list(Billing__V1__CustomerStatus status, int page, int size,
-    const char *token, Billing__V1__ListCustomersResponse **out)
+list(Billing__V1__CustomerStatus status, int page, int size, const char *token,
+    Billing__V1__ListCustomersResponse **out)
 {
 	Billing__V1__ListCustomersRequest req =
 	    BILLING__V1__LIST_CUSTOMERS_REQUEST__INIT;
@@ -381,10 +383,14 @@ test_list_pages_by_number_and_by_token(void **state)
 		snprintf(e, sizeof(e), "list%d@example.com", i);
 		create(e);
 	}
-	th_psql_value(&S, "SELECT count(*) FROM customers WHERE status <> "
-	                  "'deleted'", total_live, sizeof(total_live));
-	th_psql_value(&S, "SELECT count(*) FROM customers WHERE status = "
-	                  "'deleted'", total_deleted, sizeof(total_deleted));
+	th_psql_value(&S,
+	    "SELECT count(*) FROM customers WHERE status <> "
+	    "'deleted'",
+	    total_live, sizeof(total_live));
+	th_psql_value(&S,
+	    "SELECT count(*) FROM customers WHERE status = "
+	    "'deleted'",
+	    total_deleted, sizeof(total_deleted));
 
 	assert_int_equal(list(0, 2, 3, NULL, &r), 0);
 	assert_int_equal(r->page->total_size, atoll(total_live));
@@ -395,7 +401,8 @@ test_list_pages_by_number_and_by_token(void **state)
 
 	/* Token paging visits every live customer once, in id order. */
 	do {
-		assert_int_equal(list(0, 0, 4, token[0] ? token : NULL, &r), 0);
+		assert_int_equal(
+		    list(0, 0, 4, token[0] ? token : NULL, &r), 0);
 		for (size_t i = 0; i < r->n_customers; i++) {
 			assert_true(r->customers[i]->id > last);
 			assert_int_not_equal(r->customers[i]->status,
@@ -404,9 +411,8 @@ test_list_pages_by_number_and_by_token(void **state)
 			seen++;
 		}
 		snprintf(token, sizeof(token), "%s",
-		    r->page->next_page_token != NULL
-		        ? r->page->next_page_token
-		        : "");
+		    r->page->next_page_token != NULL ? r->page->next_page_token
+		                                     : "");
 		billing__v1__list_customers_response__free_unpacked(r, NULL);
 	} while (token[0] != '\0');
 	assert_int_equal(seen, atoll(total_live));
@@ -417,8 +423,10 @@ test_list_pages_by_number_and_by_token(void **state)
 	assert_int_equal(r->page->total_size, atoll(total_live));
 	billing__v1__list_customers_response__free_unpacked(r, NULL);
 
-	assert_int_equal(list(BILLING__V1__CUSTOMER_STATUS__CUSTOMER_STATUS_DELETED,
-	                     0, 0, NULL, &r), 0);
+	assert_int_equal(
+	    list(BILLING__V1__CUSTOMER_STATUS__CUSTOMER_STATUS_DELETED, 0, 0,
+	        NULL, &r),
+	    0);
 	assert_int_equal(r->page->total_size, atoll(total_deleted));
 	for (size_t i = 0; i < r->n_customers; i++)
 		assert_int_equal(r->customers[i]->status,
@@ -430,8 +438,8 @@ test_list_pages_by_number_and_by_token(void **state)
 	assert_int_equal(r->page->page_size, 500);
 	billing__v1__list_customers_response__free_unpacked(r, NULL);
 
-	assert_int_equal(list(0, 0, 0, "garbage", &r),
-	    BILLING_INVALID_ARGUMENT);
+	assert_int_equal(
+	    list(0, 0, 0, "garbage", &r), BILLING_INVALID_ARGUMENT);
 	assert_int_equal(list(0, 2, 0, "id.5", &r), BILLING_INVALID_ARGUMENT);
 	assert_int_equal(list(0, -1, 0, NULL, &r), BILLING_INVALID_ARGUMENT);
 }
@@ -451,7 +459,7 @@ test_update_changes_given_fields_only(void **state)
 	Billing__V1__Meta meta = BILLING__V1__META__INIT;
 	Billing__V1__MetaEntry e1 = BILLING__V1__META_ENTRY__INIT;
 	Billing__V1__MetaEntry e2 = BILLING__V1__META_ENTRY__INIT;
-	Billing__V1__MetaEntry *entries[2] = {&e1, &e2};
+	Billing__V1__MetaEntry *entries[2] = { &e1, &e2 };
 	Billing__V1__Customer *c = NULL;
 	billing_status st = BILLING_STATUS_INIT;
 	int64_t id = create("update@example.com");
@@ -544,7 +552,8 @@ test_delete_cancels_live_subscriptions_and_records_events(void **state)
 	Billing__V1__DeleteCustomerRequest del =
 	    BILLING__V1__DELETE_CUSTOMER_REQUEST__INIT;
 	Billing__V1__DeleteCustomerResponse *r = NULL;
-	Billing__V1__ListEventsRequest ev = BILLING__V1__LIST_EVENTS_REQUEST__INIT;
+	Billing__V1__ListEventsRequest ev =
+	    BILLING__V1__LIST_EVENTS_REQUEST__INIT;
 	Billing__V1__ListEventsResponse *er = NULL;
 	billing_status st = BILLING_STATUS_INIT;
 	int64_t id = create("subs@example.com");
@@ -563,8 +572,8 @@ test_delete_cancels_live_subscriptions_and_records_events(void **state)
 
 	del.has_id = 1;
 	del.id = id;
-	assert_int_equal(billing_customers_delete(S.client, &del, &r, NULL,
-	                     &st), 0);
+	assert_int_equal(
+	    billing_customers_delete(S.client, &del, &r, NULL, &st), 0);
 	assert_int_equal(r->cancelled_subscriptions, 3);
 	assert_int_equal(r->customer->status,
 	    BILLING__V1__CUSTOMER_STATUS__CUSTOMER_STATUS_DELETED);
@@ -573,13 +582,15 @@ test_delete_cancels_live_subscriptions_and_records_events(void **state)
 	snprintf(sql, sizeof(sql),
 	    "SELECT count(*) FROM subscriptions WHERE customer_id = %lld AND"
 	    " status = 'cancelled' AND cancelled_at IS NOT NULL AND NOT"
-	    " cancel_at_period_end", (long long) id);
+	    " cancel_at_period_end",
+	    (long long) id);
 	th_psql_value(&S, sql, buf, sizeof(buf));
 	assert_string_equal(buf, "3"); /* 3 cancelled now + 1 before */
 
 	ev.has_customer_id = 1;
 	ev.customer_id = id;
-	assert_int_equal(billing_events_list(S.client, &ev, &er, NULL, &st), 0);
+	assert_int_equal(
+	    billing_events_list(S.client, &ev, &er, NULL, &st), 0);
 	/* created, 3 subscriptions cancelled, deleted */
 	assert_int_equal(er->n_events, 5);
 	assert_string_equal(er->events[0]->type, "customer.created");
@@ -627,8 +638,10 @@ test_concurrent_creates_with_one_email_make_one_customer(void **state)
 	}
 	assert_int_equal(ok, 1);
 	assert_int_equal(dup, RACERS - 1);
-	th_psql_value(&S, "SELECT count(*) FROM customers WHERE email_key ="
-	                  " 'race@example.com'", buf, sizeof(buf));
+	th_psql_value(&S,
+	    "SELECT count(*) FROM customers WHERE email_key ="
+	    " 'race@example.com'",
+	    buf, sizeof(buf));
 	assert_string_equal(buf, "1");
 }
 

@@ -48,7 +48,7 @@ teardown(void **state)
 static void
 sleep_ms(int ms)
 {
-	struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000};
+	struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000 };
 
 	nanosleep(&ts, NULL);
 }
@@ -108,8 +108,10 @@ test_calls_go_to_both_servers(void **state)
 	assert_int_equal(calls(60, "spread"), 0);
 	assert_true(served_by(&A) > 0);
 	assert_true(served_by(&B) > 0);
-	th_psql_value(&A, "SELECT count(*) FROM customers WHERE email LIKE"
-	                  " 'spread-%'", buf, sizeof(buf));
+	th_psql_value(&A,
+	    "SELECT count(*) FROM customers WHERE email LIKE"
+	    " 'spread-%'",
+	    buf, sizeof(buf));
 	assert_string_equal(buf, "60");
 }
 
@@ -140,7 +142,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_calls_go_to_both_servers),
-		cmocka_unit_test(test_a_dead_server_is_skipped_until_it_returns),
+		cmocka_unit_test(
+		    test_a_dead_server_is_skipped_until_it_returns),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));

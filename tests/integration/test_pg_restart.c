@@ -21,7 +21,7 @@ setup(void **state)
 {
 	(void) state;
 	/* Four workers, and as many connections to recover. */
-	static const char *const args[] = {"--workers", "4", NULL};
+	static const char *const args[] = { "--workers", "4", NULL };
 
 	th_start(&S, args);
 	return (0);
@@ -47,7 +47,8 @@ now_ms(void)
 static int
 create_plan(const char *code, billing_status *st)
 {
-	Billing__V1__CreatePlanRequest req = BILLING__V1__CREATE_PLAN_REQUEST__INIT;
+	Billing__V1__CreatePlanRequest req =
+	    BILLING__V1__CREATE_PLAN_REQUEST__INIT;
 	Billing__V1__Plan *p = NULL;
 	int rv;
 
@@ -80,12 +81,14 @@ get_plan(const char *code)
 static Billing__V1__ServingStatus
 health(void)
 {
-	Billing__V1__HealthCheckRequest req = BILLING__V1__HEALTH_CHECK_REQUEST__INIT;
+	Billing__V1__HealthCheckRequest req =
+	    BILLING__V1__HEALTH_CHECK_REQUEST__INIT;
 	Billing__V1__HealthCheckResponse *r = NULL;
 	billing_status st = BILLING_STATUS_INIT;
 	Billing__V1__ServingStatus s;
 
-	assert_int_equal(billing_health_check(S.client, &req, &r, NULL, &st), 0);
+	assert_int_equal(
+	    billing_health_check(S.client, &req, &r, NULL, &st), 0);
 	s = r->status;
 	billing__v1__health_check_response__free_unpacked(r, NULL);
 	return (s);
@@ -100,8 +103,8 @@ test_database_down_then_back(void **state)
 
 	(void) state;
 	assert_int_equal(create_plan("before", &st), 0);
-	assert_int_equal(health(),
-	    BILLING__V1__SERVING_STATUS__SERVING_STATUS_SERVING);
+	assert_int_equal(
+	    health(), BILLING__V1__SERVING_STATUS__SERVING_STATUS_SERVING);
 
 	th_pg_stop(&S);
 	/* Every worker answers UNAVAILABLE, for reads and writes. */
@@ -114,8 +117,8 @@ test_database_down_then_back(void **state)
 		assert_int_equal(get_plan("before"), BILLING_UNAVAILABLE);
 		assert_true(now_ms() - t0 < 2000);
 	}
-	assert_int_equal(health(),
-	    BILLING__V1__SERVING_STATUS__SERVING_STATUS_NOT_SERVING);
+	assert_int_equal(
+	    health(), BILLING__V1__SERVING_STATUS__SERVING_STATUS_NOT_SERVING);
 
 	th_pg_start(&S);
 	/* Within the reconnect backoff (at most 1 s) all workers recover. */
@@ -137,8 +140,8 @@ test_database_down_then_back(void **state)
 			;
 		assert_int_equal(rv, 0);
 	}
-	assert_int_equal(health(),
-	    BILLING__V1__SERVING_STATUS__SERVING_STATUS_SERVING);
+	assert_int_equal(
+	    health(), BILLING__V1__SERVING_STATUS__SERVING_STATUS_SERVING);
 	/* Nothing written while the database was down. */
 	assert_int_equal(get_plan("down-0"), BILLING_NOT_FOUND);
 	billing_status_fini(&st);

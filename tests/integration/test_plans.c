@@ -34,7 +34,8 @@ teardown(void **state)
 static Billing__V1__CreatePlanRequest
 plan_req(const char *code, int64_t price)
 {
-	Billing__V1__CreatePlanRequest r = BILLING__V1__CREATE_PLAN_REQUEST__INIT;
+	Billing__V1__CreatePlanRequest r =
+	    BILLING__V1__CREATE_PLAN_REQUEST__INIT;
 
 	r.code = (char *) code;
 	r.name = "Basic";
@@ -115,9 +116,10 @@ static void
 test_create_validates_in_order(void **state)
 {
 	Billing__V1__CreatePlanRequest req = plan_req(NULL, 100);
-	static const char *const bad_codes[] = {"UPPER", "with space",
-	    "under_score", "ü",
-	    "a1234567890123456789012345678901234567890123456789012345678901234"};
+	static const char *const bad_codes[] = { "UPPER", "with space",
+		"under_score", "ü",
+		"a123456789012345678901234567890123456789012345678901234567890"
+		"1234" };
 	char long_name[300];
 
 	(void) state;
@@ -150,7 +152,8 @@ test_create_validates_in_order(void **state)
 	invalid(&req, "currency");
 	req.currency = NULL;
 	req.has_billing_cycle = 1;
-	req.billing_cycle = BILLING__V1__BILLING_CYCLE__BILLING_CYCLE_UNSPECIFIED;
+	req.billing_cycle =
+	    BILLING__V1__BILLING_CYCLE__BILLING_CYCLE_UNSPECIFIED;
 	invalid(&req, "billing_cycle");
 	req.has_billing_cycle = 0;
 	req.has_trial_days = 1;
@@ -216,8 +219,7 @@ test_concurrent_creates_of_one_code_make_one_plan(void **state)
 }
 
 static int
-get(int64_t id, const char *code, Billing__V1__Plan **out,
-    billing_status *st)
+get(int64_t id, const char *code, Billing__V1__Plan **out, billing_status *st)
 {
 	Billing__V1__GetPlanRequest req = BILLING__V1__GET_PLAN_REQUEST__INIT;
 
@@ -262,7 +264,8 @@ test_get_by_id_or_code(void **state)
 static int
 list(bool all, int page, int size, Billing__V1__ListPlansResponse **out)
 {
-	Billing__V1__ListPlansRequest req = BILLING__V1__LIST_PLANS_REQUEST__INIT;
+	Billing__V1__ListPlansRequest req =
+	    BILLING__V1__LIST_PLANS_REQUEST__INIT;
 	Billing__V1__PageRequest pr = BILLING__V1__PAGE_REQUEST__INIT;
 	billing_status st = BILLING_STATUS_INIT;
 	int rv;
@@ -283,8 +286,10 @@ static void
 test_archive_hides_from_list_but_not_from_get(void **state)
 {
 	Billing__V1__CreatePlanRequest req = plan_req("to-archive", 100);
-	Billing__V1__ArchivePlanRequest ar = BILLING__V1__ARCHIVE_PLAN_REQUEST__INIT;
-	Billing__V1__ListEventsRequest ev = BILLING__V1__LIST_EVENTS_REQUEST__INIT;
+	Billing__V1__ArchivePlanRequest ar =
+	    BILLING__V1__ARCHIVE_PLAN_REQUEST__INIT;
+	Billing__V1__ListEventsRequest ev =
+	    BILLING__V1__LIST_EVENTS_REQUEST__INIT;
 	Billing__V1__ListEventsResponse *er = NULL;
 	Billing__V1__ListPlansResponse *l = NULL;
 	Billing__V1__Plan *p = NULL;
@@ -305,8 +310,8 @@ test_archive_hides_from_list_but_not_from_get(void **state)
 	ar.has_id = 1;
 	ar.id = id;
 	for (int i = 0; i < 2; i++) { /* archiving twice returns it again */
-		assert_int_equal(billing_plans_archive(S.client, &ar, &p, NULL,
-		                     &st), 0);
+		assert_int_equal(
+		    billing_plans_archive(S.client, &ar, &p, NULL, &st), 0);
 		assert_int_equal(p->id, id);
 		assert_false(p->active);
 		billing__v1__plan__free_unpacked(p, NULL);
@@ -328,7 +333,8 @@ test_archive_hides_from_list_but_not_from_get(void **state)
 	ev.object_type = "plan";
 	ev.has_object_id = 1;
 	ev.object_id = id;
-	assert_int_equal(billing_events_list(S.client, &ev, &er, NULL, &st), 0);
+	assert_int_equal(
+	    billing_events_list(S.client, &ev, &er, NULL, &st), 0);
 	assert_int_equal(er->n_events, 2);
 	assert_string_equal(er->events[0]->type, "plan.created");
 	assert_string_equal(er->events[1]->type, "plan.archived");
@@ -382,7 +388,8 @@ main(void)
 		cmocka_unit_test(
 		    test_concurrent_creates_of_one_code_make_one_plan),
 		cmocka_unit_test(test_get_by_id_or_code),
-		cmocka_unit_test(test_archive_hides_from_list_but_not_from_get),
+		cmocka_unit_test(
+		    test_archive_hides_from_list_but_not_from_get),
 		cmocka_unit_test(test_list_is_ordered_by_id_and_pages),
 	};
 

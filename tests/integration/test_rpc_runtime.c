@@ -63,7 +63,7 @@ wall_us(void)
 static void
 sleep_ms(int ms)
 {
-	struct timespec ts = {ms / 1000, (long) (ms % 1000) * 1000000};
+	struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000 };
 
 	nanosleep(&ts, NULL);
 }
@@ -87,8 +87,8 @@ raw_call(const void *frame, size_t len, int timeout_ms)
 	assert_int_equal(nng_msg_append(m, frame, len), 0);
 	assert_int_equal(nng_sendmsg(s, m, 0), 0);
 	if (nng_recvmsg(s, &m, 0) == 0) {
-		r = billing__v1__reply_envelope__unpack(NULL, nng_msg_len(m),
-		    nng_msg_body(m));
+		r = billing__v1__reply_envelope__unpack(
+		    NULL, nng_msg_len(m), nng_msg_body(m));
 		assert_non_null(r);
 		nng_msg_free(m);
 	}
@@ -99,8 +99,7 @@ raw_call(const void *frame, size_t len, int timeout_ms)
 /* A packed RequestEnvelope (malloc'd) around payload bytes. */
 static uint8_t *
 envelope(const char *method, int64_t deadline_us, const void *payload,
-    size_t plen, Billing__V1__MetadataEntry **meta, size_t n_meta,
-    size_t *len)
+    size_t plen, Billing__V1__MetadataEntry **meta, size_t n_meta, size_t *len)
 {
 	Billing__V1__RequestEnvelope env = BILLING__V1__REQUEST_ENVELOPE__INIT;
 	uint8_t *buf;
@@ -136,8 +135,8 @@ expect(Billing__V1__ReplyEnvelope *r, int code)
 static void
 test_garbage_frame_is_invalid_argument(void **state)
 {
-	static const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0x0f};
-	static const uint8_t truncated[] = {0x0a, 0x20, 'a'};
+	static const uint8_t junk[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f };
+	static const uint8_t truncated[] = { 0x0a, 0x20, 'a' };
 
 	(void) state;
 	expect(raw_call(junk, sizeof(junk), 5000), BILLING_INVALID_ARGUMENT);
@@ -172,9 +171,9 @@ static void
 test_bad_payloads_are_invalid_argument(void **state)
 {
 	/* Field 1 (email) with a NUL inside: C would silently cut it. */
-	static const uint8_t nul_email[] = {0x0a, 0x03, 'a', 0x00, '@'};
-	static const uint8_t bad_utf8[] = {0x0a, 0x02, 0xc3, 0x28};
-	static const uint8_t wrong_type[] = {0x08, 0x01}; /* varint email */
+	static const uint8_t nul_email[] = { 0x0a, 0x03, 'a', 0x00, '@' };
+	static const uint8_t bad_utf8[] = { 0x0a, 0x02, 0xc3, 0x28 };
+	static const uint8_t wrong_type[] = { 0x08, 0x01 }; /* varint email */
 	Billing__V1__ReplyEnvelope *r;
 	uint8_t *f;
 	size_t len;
@@ -219,30 +218,31 @@ test_oversized_frames(void **state)
 {
 	size_t big = RPC_MAX_MESSAGE_BYTES + 1024, len;
 	uint8_t *payload = calloc(1, big), *f;
-	Billing__V1__HealthCheckRequest hc = BILLING__V1__HEALTH_CHECK_REQUEST__INIT;
+	Billing__V1__HealthCheckRequest hc =
+	    BILLING__V1__HEALTH_CHECK_REQUEST__INIT;
 	Billing__V1__HealthCheckResponse *resp = NULL;
 	billing_status st = BILLING_STATUS_INIT;
 
 	(void) state;
 	/* Over our limit but under nng's: answered RESOURCE_EXHAUSTED. */
-	f = envelope("/billing.v1.Health/Check", 0, payload, big, NULL, 0,
-	    &len);
+	f = envelope(
+	    "/billing.v1.Health/Check", 0, payload, big, NULL, 0, &len);
 	expect(raw_call(f, len, 5000), BILLING_RESOURCE_EXHAUSTED);
 	free(f);
 	free(payload);
 	/* Over nng's limit: the connection is dropped unread... */
 	big = RPC_RECV_LIMIT_BYTES + 1024;
 	payload = calloc(1, big);
-	f = envelope("/billing.v1.Health/Check", 0, payload, big, NULL, 0,
-	    &len);
+	f = envelope(
+	    "/billing.v1.Health/Check", 0, payload, big, NULL, 0, &len);
 	assert_null(raw_call(f, len, 1000));
 	free(f);
 	free(payload);
 	/* ...and the server serves on. */
-	assert_int_equal(billing_health_check(S.client, &hc, &resp, NULL, &st),
-	    0);
-	assert_int_equal(resp->status,
-	    BILLING__V1__SERVING_STATUS__SERVING_STATUS_SERVING);
+	assert_int_equal(
+	    billing_health_check(S.client, &hc, &resp, NULL, &st), 0);
+	assert_int_equal(
+	    resp->status, BILLING__V1__SERVING_STATUS__SERVING_STATUS_SERVING);
 	billing__v1__health_check_response__free_unpacked(resp, NULL);
 	/* The client refuses to send an oversized request. */
 	{
@@ -255,8 +255,9 @@ test_oversized_frames(void **state)
 		name[RPC_MAX_MESSAGE_BYTES] = '\0';
 		req.email = "big@example.com";
 		req.name = name;
-		assert_int_equal(billing_customers_create(S.client, &req, &c,
-		                     NULL, &st), BILLING_RESOURCE_EXHAUSTED);
+		assert_int_equal(
+		    billing_customers_create(S.client, &req, &c, NULL, &st),
+		    BILLING_RESOURCE_EXHAUSTED);
 		free(name);
 	}
 	billing_status_fini(&st);
@@ -278,8 +279,10 @@ test_expired_deadline_is_refused_without_a_write(void **state)
 	    payload, plen, NULL, 0, &len);
 	expect(raw_call(f, len, 5000), BILLING_DEADLINE_EXCEEDED);
 	free(f);
-	th_psql_value(&S, "SELECT count(*) FROM customers WHERE email ="
-	                  " 'late@example.com'", buf, sizeof(buf));
+	th_psql_value(&S,
+	    "SELECT count(*) FROM customers WHERE email ="
+	    " 'late@example.com'",
+	    buf, sizeof(buf));
 	assert_string_equal(buf, "0");
 }
 
@@ -287,7 +290,8 @@ test_expired_deadline_is_refused_without_a_write(void **state)
 static void
 lock_table(const char *table, int ms)
 {
-	th_sh("psql -X -q '%s' -c 'BEGIN; LOCK TABLE %s; SELECT pg_sleep(%d.%03d);"
+	th_sh("psql -X -q '%s' -c 'BEGIN; LOCK TABLE %s; SELECT "
+	      "pg_sleep(%d.%03d);"
 	      " COMMIT;' >/dev/null 2>&1 &",
 	    S.db_url, table, ms / 1000, ms % 1000);
 	sleep_ms(300); /* until psql holds it */
@@ -298,7 +302,7 @@ test_deadline_bounds_a_blocked_statement(void **state)
 {
 	Billing__V1__CreateCustomerRequest req =
 	    BILLING__V1__CREATE_CUSTOMER_REQUEST__INIT;
-	billing_call_opts o = {0};
+	billing_call_opts o = { 0 };
 	Billing__V1__Customer *c = NULL;
 	billing_status st = BILLING_STATUS_INIT;
 	int64_t t0, took;
@@ -315,12 +319,14 @@ test_deadline_bounds_a_blocked_statement(void **state)
 	assert_true(took >= 350 && took < 1500);
 	billing_status_fini(&st);
 	sleep_ms(2600);
-	th_psql_value(&S, "SELECT count(*) FROM customers WHERE email ="
-	                  " 'blocked@example.com'", buf, sizeof(buf));
+	th_psql_value(&S,
+	    "SELECT count(*) FROM customers WHERE email ="
+	    " 'blocked@example.com'",
+	    buf, sizeof(buf));
 	assert_string_equal(buf, "0");
 	/* The worker's connection is fine afterwards. */
-	assert_int_equal(billing_customers_create(S.client, &req, &c, NULL,
-	                     &st), 0);
+	assert_int_equal(
+	    billing_customers_create(S.client, &req, &c, NULL, &st), 0);
 	billing__v1__customer__free_unpacked(c, NULL);
 }
 
@@ -350,7 +356,8 @@ hammer(void *arg)
 		}
 		get.has_id = 1;
 		get.id = c->id;
-		if (billing_customers_get(S.client, &get, &g, NULL, &st) != 0 ||
+		if (billing_customers_get(S.client, &get, &g, NULL, &st) !=
+		        0 ||
 		    strcmp(g->email, email) != 0)
 			failures++;
 		billing__v1__customer__free_unpacked(c, NULL);
@@ -378,25 +385,30 @@ test_sixteen_threads_share_one_client(void **state)
 		failures += (intptr_t) f;
 	}
 	assert_int_equal(failures, 0);
-	th_psql_value(&S, "SELECT count(*) FROM customers WHERE email LIKE"
-	                  " '%@load.example'", buf, sizeof(buf));
+	th_psql_value(&S,
+	    "SELECT count(*) FROM customers WHERE email LIKE"
+	    " '%@load.example'",
+	    buf, sizeof(buf));
 	assert_int_equal(atoi(buf), THREADS * CALLS_PER_THREAD);
 }
 
 static void
 test_health_check(void **state)
 {
-	Billing__V1__HealthCheckRequest req = BILLING__V1__HEALTH_CHECK_REQUEST__INIT;
+	Billing__V1__HealthCheckRequest req =
+	    BILLING__V1__HEALTH_CHECK_REQUEST__INIT;
 	Billing__V1__HealthCheckResponse *r = NULL;
 	billing_status st = BILLING_STATUS_INIT;
 
 	(void) state;
-	assert_int_equal(billing_health_check(S.client, &req, &r, NULL, &st), 0);
-	assert_int_equal(r->status,
-	    BILLING__V1__SERVING_STATUS__SERVING_STATUS_SERVING);
+	assert_int_equal(
+	    billing_health_check(S.client, &req, &r, NULL, &st), 0);
+	assert_int_equal(
+	    r->status, BILLING__V1__SERVING_STATUS__SERVING_STATUS_SERVING);
 	billing__v1__health_check_response__free_unpacked(r, NULL);
 	req.service = "billing.v1.Plans";
-	assert_int_equal(billing_health_check(S.client, &req, &r, NULL, &st), 0);
+	assert_int_equal(
+	    billing_health_check(S.client, &req, &r, NULL, &st), 0);
 	billing__v1__health_check_response__free_unpacked(r, NULL);
 	req.service = "billing.v1.Nope";
 	assert_int_equal(billing_health_check(S.client, &req, &r, NULL, &st),
@@ -407,8 +419,9 @@ test_health_check(void **state)
 static void
 test_no_server_is_unavailable_fast(void **state)
 {
-	billing_client_opts co = {.connect_timeout_ms = 300};
-	Billing__V1__HealthCheckRequest req = BILLING__V1__HEALTH_CHECK_REQUEST__INIT;
+	billing_client_opts co = { .connect_timeout_ms = 300 };
+	Billing__V1__HealthCheckRequest req =
+	    BILLING__V1__HEALTH_CHECK_REQUEST__INIT;
 	Billing__V1__HealthCheckResponse *r = NULL;
 	billing_status st = BILLING_STATUS_INIT;
 	billing_client *c;
@@ -419,8 +432,8 @@ test_no_server_is_unavailable_fast(void **state)
 	snprintf(url, sizeof(url), "ipc://%s/nobody.sock", S.dir);
 	assert_int_equal(billing_client_open(&c, url, &co, &st), 0);
 	t0 = now_ms();
-	assert_int_equal(billing_health_check(c, &req, &r, NULL, &st),
-	    BILLING_UNAVAILABLE);
+	assert_int_equal(
+	    billing_health_check(c, &req, &r, NULL, &st), BILLING_UNAVAILABLE);
 	assert_true(now_ms() - t0 < 1500);
 	billing_client_close(c);
 	/* A malformed URL is refused at open. */
@@ -440,7 +453,7 @@ bg_main(void *arg)
 {
 	bg_call *b = arg;
 	billing_status st = BILLING_STATUS_INIT;
-	billing_call_opts o = {.timeout_ms = 15000};
+	billing_call_opts o = { .timeout_ms = 15000 };
 
 	if (b->email != NULL) {
 		Billing__V1__CreateCustomerRequest req =
@@ -468,7 +481,7 @@ bg_main(void *arg)
 static void
 test_sigterm_finishes_the_call_in_flight(void **state)
 {
-	bg_call b = {.email = "inflight@example.com"};
+	bg_call b = { .email = "inflight@example.com" };
 	char buf[32];
 
 	(void) state;
@@ -478,8 +491,10 @@ test_sigterm_finishes_the_call_in_flight(void **state)
 	assert_int_equal(th_server_stop(&S), 0);
 	pthread_join(b.t, NULL);
 	assert_int_equal(b.rv, 0);
-	th_psql_value(&S, "SELECT count(*) FROM customers WHERE email ="
-	                  " 'inflight@example.com'", buf, sizeof(buf));
+	th_psql_value(&S,
+	    "SELECT count(*) FROM customers WHERE email ="
+	    " 'inflight@example.com'",
+	    buf, sizeof(buf));
 	assert_string_equal(buf, "1");
 	th_server_start(&S, NULL);
 }
@@ -487,8 +502,8 @@ test_sigterm_finishes_the_call_in_flight(void **state)
 static void
 test_killed_server_never_gets_a_mutating_call_twice(void **state)
 {
-	bg_call write = {.email = "once@example.com"};
-	bg_call read = {.email = NULL};
+	bg_call write = { .email = "once@example.com" };
+	bg_call read = { .email = NULL };
 	char buf[32];
 
 	(void) state;
@@ -511,8 +526,10 @@ test_killed_server_never_gets_a_mutating_call_twice(void **state)
 	sleep_ms(2200);
 	/* The killed server's transaction died with it, and nng did not
 	 * resend the request to the new server. */
-	th_psql_value(&S, "SELECT count(*) FROM customers WHERE email ="
-	                  " 'once@example.com'", buf, sizeof(buf));
+	th_psql_value(&S,
+	    "SELECT count(*) FROM customers WHERE email ="
+	    " 'once@example.com'",
+	    buf, sizeof(buf));
 	assert_string_equal(buf, "0");
 }
 

@@ -23,7 +23,7 @@ static int
 setup(void **state)
 {
 	static char listen[96], certarg[320];
-	const char *args[] = {listen, "--tls-cert-key", certarg, NULL};
+	const char *args[] = { listen, "--tls-cert-key", certarg, NULL };
 
 	(void) state;
 	if (mkdtemp(dir) == NULL)
@@ -32,12 +32,13 @@ setup(void **state)
 	snprintf(other_ca, sizeof(other_ca), "%s/other.pem", dir);
 	/* A self-signed certificate for localhost, key and cert in one file;
 	 * a second, unrelated one to play a wrong CA. */
-	if (th_sh("cd %s && openssl req -x509 -newkey rsa:2048 -nodes -days 2"
-	          " -subj /CN=localhost -addext subjectAltName=DNS:localhost"
-	          " -keyout key.pem -out crt.pem 2>/dev/null &&"
-	          " cat crt.pem key.pem > server.pem &&"
-	          " openssl req -x509 -newkey rsa:2048 -nodes -days 2"
-	          " -subj /CN=other -keyout okey.pem -out other.pem 2>/dev/null",
+	if (th_sh(
+	        "cd %s && openssl req -x509 -newkey rsa:2048 -nodes -days 2"
+	        " -subj /CN=localhost -addext subjectAltName=DNS:localhost"
+	        " -keyout key.pem -out crt.pem 2>/dev/null &&"
+	        " cat crt.pem key.pem > server.pem &&"
+	        " openssl req -x509 -newkey rsa:2048 -nodes -days 2"
+	        " -subj /CN=other -keyout okey.pem -out other.pem 2>/dev/null",
 	        dir) != 0)
 		return (-1);
 	srand((unsigned) time(NULL) ^ (unsigned) getpid());
@@ -61,8 +62,10 @@ teardown(void **state)
 static int
 check(const char *ca, const char *url)
 {
-	billing_client_opts o = {.tls_ca_file = ca, .connect_timeout_ms = 1500};
-	Billing__V1__HealthCheckRequest req = BILLING__V1__HEALTH_CHECK_REQUEST__INIT;
+	billing_client_opts o = { .tls_ca_file = ca,
+		.connect_timeout_ms = 1500 };
+	Billing__V1__HealthCheckRequest req =
+	    BILLING__V1__HEALTH_CHECK_REQUEST__INIT;
 	Billing__V1__HealthCheckResponse *r = NULL;
 	billing_status st = BILLING_STATUS_INIT;
 	billing_client *c;
@@ -72,8 +75,8 @@ check(const char *ca, const char *url)
 	if (rv == 0) {
 		rv = billing_health_check(c, &req, &r, NULL, &st);
 		if (r != NULL)
-			billing__v1__health_check_response__free_unpacked(r,
-			    NULL);
+			billing__v1__health_check_response__free_unpacked(
+			    r, NULL);
 		billing_client_close(c);
 	}
 	billing_status_fini(&st);

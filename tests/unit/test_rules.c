@@ -25,10 +25,10 @@ test_utf8_accepts_every_plane(void **state)
 	(void) state;
 	assert_true(valid(""));
 	assert_true(valid("plain ascii"));
-	assert_true(valid("Müller"));       /* 2 bytes */
-	assert_true(valid("张丽"));          /* 3 bytes */
-	assert_true(valid("🚀 Weiß Labs")); /* 4 bytes */
-	assert_true(valid("\xed\x9f\xbf")); /* U+D7FF, below surrogates */
+	assert_true(valid("Müller"));           /* 2 bytes */
+	assert_true(valid("张丽"));             /* 3 bytes */
+	assert_true(valid("🚀 Weiß Labs"));      /* 4 bytes */
+	assert_true(valid("\xed\x9f\xbf"));     /* U+D7FF, below surrogates */
 	assert_true(valid("\xf4\x8f\xbf\xbf")); /* U+10FFFF */
 }
 
@@ -42,10 +42,10 @@ test_utf8_rejects_malformed_sequences(void **state)
 	assert_false(valid("\xed\xa0\x80"));     /* surrogate U+D800 */
 	assert_false(valid("\xf4\x90\x80\x80")); /* above U+10FFFF */
 	assert_false(valid("\xf5\x80\x80\x80"));
-	assert_false(valid("\x80"));             /* lone continuation */
-	assert_false(valid("\xc3"));             /* truncated */
+	assert_false(valid("\x80")); /* lone continuation */
+	assert_false(valid("\xc3")); /* truncated */
 	assert_false(valid("\xe2\x82"));
-	assert_false(utf8_valid("a\0b", 3));     /* NUL */
+	assert_false(utf8_valid("a\0b", 3)); /* NUL */
 }
 
 static void

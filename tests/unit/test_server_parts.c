@@ -81,15 +81,16 @@ static void
 test_config_defaults_environment_and_flags(void **state)
 {
 	srv_config cfg;
-	const char *a1[] = {"billing-server", "--database-url", "postgres://x"};
-	const char *a2[] = {"billing-server", "--listen", "ipc:///tmp/a",
-	    "--listen", "tcp://0.0.0.0:1", "--workers", "3", "--log-level",
-	    "debug"};
-	const char *a3[] = {"billing-server", "migrate"};
-	const char *bad1[] = {"billing-server", "--workers", "0"};
-	const char *bad2[] = {"billing-server", "--workers", "4x"};
-	const char *bad3[] = {"billing-server", "frobnicate"};
-	const char *bad4[] = {"billing-server", "--log-level", "loud"};
+	const char *a1[] = { "billing-server", "--database-url",
+		"postgres://x" };
+	const char *a2[] = { "billing-server", "--listen", "ipc:///tmp/a",
+		"--listen", "tcp://0.0.0.0:1", "--workers", "3", "--log-level",
+		"debug" };
+	const char *a3[] = { "billing-server", "migrate" };
+	const char *bad1[] = { "billing-server", "--workers", "0" };
+	const char *bad2[] = { "billing-server", "--workers", "4x" };
+	const char *bad3[] = { "billing-server", "frobnicate" };
+	const char *bad4[] = { "billing-server", "--log-level", "loud" };
 
 	(void) state;
 	unsetenv("BILLING_DATABASE_URL");
