@@ -2,10 +2,11 @@
 # Installs the build into a scratch prefix and builds a program against
 # the installed library with nothing but pkg-config: the headers, the
 # .pc file and the shared library must be complete on their own.
-#   install_check.sh BUILD_DIR
+#   install_check.sh BUILD_DIR [CFLAGS]
 set -eu
 
-build=${1:?usage: install_check.sh BUILD_DIR}
+build=${1:?usage: install_check.sh BUILD_DIR [CFLAGS]}
+cflags=${2:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -46,5 +47,6 @@ main(void)
 }
 C
 libdir=$(pkg-config --variable=libdir billing-client)
-cc -std=c11 -Wall -Werror -o "$tmp/app" "$tmp/app.c" $(pkg-config --cflags --libs billing-client)
+# shellcheck disable=SC2086 # cflags holds several flags
+cc -std=c11 -Wall -Werror $cflags -o "$tmp/app" "$tmp/app.c" $(pkg-config --cflags --libs billing-client)
 LD_LIBRARY_PATH=$libdir "$tmp/app"
