@@ -176,8 +176,12 @@ int
 rpc_wire_check(const ProtobufCMessageDescriptor *desc, const uint8_t *buf,
     size_t len, billing_status *st)
 {
-	wire w = { buf, buf + len };
+	wire w;
 
+	if (len == 0) /* an empty message; buf may be NULL */
+		return (0);
+	w.p = buf;
+	w.end = buf + len;
 	return (walk(desc, w, 0, "", st));
 }
 
