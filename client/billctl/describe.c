@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "billctl.h"
+#include "pbjson.h"
 #include "schema.h"
 
 static const char LIST_USAGE[] =
@@ -92,33 +93,6 @@ label_name(ProtobufCLabel l)
 	}
 }
 
-static const char *
-scalar_name(ProtobufCType t)
-{
-	static const char *const names[] = {
-		[PROTOBUF_C_TYPE_INT32] = "int32",
-		[PROTOBUF_C_TYPE_SINT32] = "sint32",
-		[PROTOBUF_C_TYPE_SFIXED32] = "sfixed32",
-		[PROTOBUF_C_TYPE_INT64] = "int64",
-		[PROTOBUF_C_TYPE_SINT64] = "sint64",
-		[PROTOBUF_C_TYPE_SFIXED64] = "sfixed64",
-		[PROTOBUF_C_TYPE_UINT32] = "uint32",
-		[PROTOBUF_C_TYPE_FIXED32] = "fixed32",
-		[PROTOBUF_C_TYPE_UINT64] = "uint64",
-		[PROTOBUF_C_TYPE_FIXED64] = "fixed64",
-		[PROTOBUF_C_TYPE_FLOAT] = "float",
-		[PROTOBUF_C_TYPE_DOUBLE] = "double",
-		[PROTOBUF_C_TYPE_BOOL] = "bool",
-		[PROTOBUF_C_TYPE_STRING] = "string",
-		[PROTOBUF_C_TYPE_BYTES] = "bytes",
-	};
-
-	if ((unsigned) t < sizeof(names) / sizeof(names[0]) &&
-	    names[t] != NULL)
-		return (names[t]);
-	return ("?");
-}
-
 /* " [default = 1]" for the field types our protos give defaults to. */
 static void
 print_default(const ProtobufCFieldDescriptor *f)
@@ -173,7 +147,7 @@ describe_message(const ProtobufCMessageDescriptor *d)
 	printf("%s is a message:\nmessage %s {\n", d->name, d->short_name);
 	for (unsigned i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		const char *type = scalar_name(f->type);
+		const char *type = pbjson_type_name(f->type);
 
 		if (f->type == PROTOBUF_C_TYPE_MESSAGE)
 			type = ((const ProtobufCMessageDescriptor *)

@@ -120,8 +120,8 @@ json_type_name(const json_t *v)
 	return ("an unknown value");
 }
 
-static const char *
-type_name(ProtobufCType t)
+const char *
+pbjson_type_name(ProtobufCType t)
 {
 	static const char *const names[] = {
 		[PROTOBUF_C_TYPE_INT32] = "int32",
@@ -472,11 +472,11 @@ read_integer(
 		if (rv == -2)
 			return (fail(ctx, PBJSON_EINVAL,
 			    "%.40s is out of range for %s",
-			    json_string_value(v), type_name(f->type)));
+			    json_string_value(v), pbjson_type_name(f->type)));
 		if (rv != 0)
 			return (fail(ctx, PBJSON_EINVAL,
 			    "\"%.40s\" is not a decimal %s",
-			    json_string_value(v), type_name(f->type)));
+			    json_string_value(v), pbjson_type_name(f->type)));
 	} else
 		return (fail(ctx, PBJSON_EINVAL, "expected %s, got %s",
 		    wide ? "an integer or a decimal string" : "an integer",
@@ -516,7 +516,8 @@ read_integer(
 	return (0);
 range:
 	return (fail(ctx, PBJSON_EINVAL, "%s%llu is out of range for %s",
-	    neg ? "-" : "", (unsigned long long) mag, type_name(f->type)));
+	    neg ? "-" : "", (unsigned long long) mag,
+	    pbjson_type_name(f->type)));
 }
 
 static int
@@ -633,7 +634,7 @@ read_value(pj_ctx *ctx, const ProtobufCFieldDescriptor *f, const json_t *v,
 	case PROTOBUF_C_TYPE_FLOAT:
 	case PROTOBUF_C_TYPE_DOUBLE:
 		return (fail(ctx, PBJSON_EINVAL, "type %s is not supported",
-		    type_name(f->type)));
+		    pbjson_type_name(f->type)));
 	default:
 		return (read_integer(ctx, f, v, dst));
 	}
@@ -650,10 +651,10 @@ read_repeated(pj_ctx *ctx, ProtobufCMessage *m,
 	if (!json_is_array(v))
 		return (fail(ctx, PBJSON_EINVAL,
 		    "expected an array (repeated %s), got %s",
-		    type_name(f->type), json_type_name(v)));
+		    pbjson_type_name(f->type), json_type_name(v)));
 	if (esz == 0)
 		return (fail(ctx, PBJSON_EINVAL, "type %s is not supported",
-		    type_name(f->type)));
+		    pbjson_type_name(f->type)));
 	if ((n = json_array_size(v)) > PBJSON_MAX_ARRAY)
 		return (fail(ctx, PBJSON_ELIMIT,
 		    "array of %zu elements; at most %d are allowed", n,
@@ -931,7 +932,7 @@ write_value(pj_ctx *ctx, const ProtobufCFieldDescriptor *f, const void *src,
 	}
 	default:
 		return (fail(ctx, PBJSON_EINVAL, "type %s is not supported",
-		    type_name(f->type)));
+		    pbjson_type_name(f->type)));
 	}
 	if (v == NULL)
 		return (fail(ctx, PBJSON_ENOMEM, "out of memory"));
@@ -999,7 +1000,7 @@ write_field(pj_ctx *ctx, const ProtobufCMessage *m,
 	arr = *(const char *const *) CMEMBER(m, f->offset);
 	if ((esz = elem_size(f->type)) == 0)
 		return (fail(ctx, PBJSON_EINVAL, "type %s is not supported",
-		    type_name(f->type)));
+		    pbjson_type_name(f->type)));
 	if ((a = json_array()) == NULL)
 		return (fail(ctx, PBJSON_ENOMEM, "out of memory"));
 	for (size_t i = 0; i < n; i++) {

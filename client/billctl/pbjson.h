@@ -71,6 +71,9 @@ int pbjson_format(const ProtobufCMessage *m, bool pretty, char **out,
  * The short form of value name of enum ed: "MONTHLY" for
  * "BILLING_CYCLE_MONTHLY". name itself when it has no prefix to drop.
  */
+/* The proto name of a field type: "int64", "string", "message", ... */
+const char *pbjson_type_name(ProtobufCType t);
+
 const char *pbjson_enum_short(
     const ProtobufCEnumDescriptor *ed, const char *name);
 
