@@ -175,6 +175,24 @@ show_deleted(FILE *fp, const ProtobufCMessage *resp)
 	            r->cancelled_subscriptions)));
 }
 
+static void
+list_row(const ProtobufCMessage *resp, size_t i, const char **cells,
+    char (*buf)[OUT_CELL_BYTES])
+{
+	const Billing__V1__Customer *c =
+	    ((const Billing__V1__ListCustomersResponse *) resp)->customers[i];
+
+	cells[0] = out_int(buf[0], c->has_id, c->id);
+	cells[1] = out_str(c->email);
+	cells[2] = out_str(c->name);
+	cells[3] = out_str(c->country);
+	cells[4] = out_enum(buf[4], OUT_CELL_BYTES, c->has_status,
+	    &billing__v1__customer_status__descriptor, c->status);
+	cells[5] = out_money(
+	    buf[5], c->has_balance_minor, c->balance_minor, c->currency);
+	cells[6] = out_time(buf[6], c->has_created_at_us, c->created_at_us);
+}
+
 static int
 show_list(FILE *fp, const ProtobufCMessage *resp)
 {
@@ -182,38 +200,9 @@ show_list(FILE *fp, const ProtobufCMessage *resp)
 		"COUNTRY", "STATUS", "BALANCE", "CREATED" };
 	const Billing__V1__ListCustomersResponse *r =
 	    (const Billing__V1__ListCustomersResponse *) resp;
-	out_table *t = out_table_new(7, headers);
-	int rv = BCTL_EXIT_RPC;
 
-	if (t == NULL)
-		return (rv);
-	for (size_t i = 0; i < r->n_customers; i++) {
-		const Billing__V1__Customer *c = r->customers[i];
-		char id[24], bal[MONEY_BUFSZ], st[32], created[TIMEFMT_BUFSZ];
-		const char *row[] = {
-			out_int(id, c->has_id, c->id),
-			out_str(c->email),
-			out_str(c->name),
-			out_str(c->country),
-			out_enum(st, sizeof(st), c->has_status,
-			    &billing__v1__customer_status__descriptor,
-			    c->status),
-			out_money(bal, c->has_balance_minor, c->balance_minor,
-			    c->currency),
-			out_time(
-			    created, c->has_created_at_us, c->created_at_us),
-		};
-
-		if (out_table_add(t, row) != 0)
-			goto out;
-	}
-	if (out_table_print(t, fp) == 0) {
-		out_page(fp, r->page, r->n_customers);
-		rv = BCTL_EXIT_OK;
-	}
-out:
-	out_table_free(t);
-	return (rv);
+	return (
+	    out_list(fp, headers, 7, resp, r->n_customers, r->page, list_row));
 }
 
 static const bctl_cmd CMDS[] = {

@@ -17,6 +17,31 @@ static const bctl_opt LIST_OPTS[] = {
 	{ .name = NULL },
 };
 
+static void
+list_row(const ProtobufCMessage *resp, size_t i, const char **cells,
+    char (*buf)[OUT_CELL_BYTES])
+{
+	const Billing__V1__Event *e =
+	    ((const Billing__V1__ListEventsResponse *) resp)->events[i];
+
+	cells[0] = out_int(buf[0], e->has_id, e->id);
+	cells[1] = out_time(buf[1], e->has_created_at_us, e->created_at_us);
+	cells[2] = out_str(e->type);
+	if (e->has_object_id)
+		snprintf(buf[3], OUT_CELL_BYTES, "%s %lld",
+		    out_str(e->object_type), (long long) e->object_id);
+	else
+		snprintf(
+		    buf[3], OUT_CELL_BYTES, "%s", out_str(e->object_type));
+	cells[3] = buf[3];
+	cells[4] = out_int(buf[4], e->has_customer_id, e->customer_id);
+	snprintf(buf[5], OUT_CELL_BYTES, "%s -> %s", out_str(e->before_status),
+	    out_str(e->after_status));
+	cells[5] =
+	    e->before_status == NULL && e->after_status == NULL ? "-" : buf[5];
+	cells[6] = out_str(e->request_id);
+}
+
 static int
 show_list(FILE *fp, const ProtobufCMessage *resp)
 {
@@ -24,45 +49,9 @@ show_list(FILE *fp, const ProtobufCMessage *resp)
 		"CUSTOMER", "STATUS", "REQUEST" };
 	const Billing__V1__ListEventsResponse *r =
 	    (const Billing__V1__ListEventsResponse *) resp;
-	out_table *t = out_table_new(7, headers);
-	int rv = BCTL_EXIT_RPC;
 
-	if (t == NULL)
-		return (rv);
-	for (size_t i = 0; i < r->n_events; i++) {
-		const Billing__V1__Event *e = r->events[i];
-		char id[24], when[TIMEFMT_BUFSZ], cust[24], object[96],
-		    status[160];
-
-		snprintf(object, sizeof(object), "%s %lld",
-		    out_str(e->object_type), (long long) e->object_id);
-		if (!e->has_object_id)
-			snprintf(object, sizeof(object), "%s",
-			    out_str(e->object_type));
-		snprintf(status, sizeof(status), "%s -> %s",
-		    out_str(e->before_status), out_str(e->after_status));
-		const char *row[] = {
-			out_int(id, e->has_id, e->id),
-			out_time(when, e->has_created_at_us, e->created_at_us),
-			out_str(e->type),
-			object,
-			out_int(cust, e->has_customer_id, e->customer_id),
-			e->before_status == NULL && e->after_status == NULL
-			    ? "-"
-			    : status,
-			out_str(e->request_id),
-		};
-
-		if (out_table_add(t, row) != 0)
-			goto out;
-	}
-	if (out_table_print(t, fp) == 0) {
-		out_page(fp, r->page, r->n_events);
-		rv = BCTL_EXIT_OK;
-	}
-out:
-	out_table_free(t);
-	return (rv);
+	return (
+	    out_list(fp, headers, 7, resp, r->n_events, r->page, list_row));
 }
 
 static const bctl_cmd CMDS[] = {

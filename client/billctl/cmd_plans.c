@@ -95,6 +95,25 @@ out:
 	return (rv);
 }
 
+static void
+list_row(const ProtobufCMessage *resp, size_t i, const char **cells,
+    char (*buf)[OUT_CELL_BYTES])
+{
+	const Billing__V1__Plan *p =
+	    ((const Billing__V1__ListPlansResponse *) resp)->plans[i];
+
+	cells[0] = out_int(buf[0], p->has_id, p->id);
+	cells[1] = out_str(p->code);
+	cells[2] = out_str(p->name);
+	cells[3] =
+	    out_money(buf[3], p->has_price_minor, p->price_minor, p->currency);
+	cells[4] = out_enum(buf[4], OUT_CELL_BYTES, p->has_billing_cycle,
+	    &billing__v1__billing_cycle__descriptor, p->billing_cycle);
+	cells[5] = out_int(buf[5], p->has_trial_days, p->trial_days);
+	cells[6] = out_bool(p->has_active, p->active);
+	cells[7] = out_time(buf[7], p->has_created_at_us, p->created_at_us);
+}
+
 static int
 show_list(FILE *fp, const ProtobufCMessage *resp)
 {
@@ -102,40 +121,8 @@ show_list(FILE *fp, const ProtobufCMessage *resp)
 		"CYCLE", "TRIAL", "ACTIVE", "CREATED" };
 	const Billing__V1__ListPlansResponse *r =
 	    (const Billing__V1__ListPlansResponse *) resp;
-	out_table *t = out_table_new(8, headers);
-	int rv = BCTL_EXIT_RPC;
 
-	if (t == NULL)
-		return (rv);
-	for (size_t i = 0; i < r->n_plans; i++) {
-		const Billing__V1__Plan *p = r->plans[i];
-		char id[24], price[MONEY_BUFSZ], cycle[32], trial[24],
-		    created[TIMEFMT_BUFSZ];
-		const char *row[] = {
-			out_int(id, p->has_id, p->id),
-			out_str(p->code),
-			out_str(p->name),
-			out_money(price, p->has_price_minor, p->price_minor,
-			    p->currency),
-			out_enum(cycle, sizeof(cycle), p->has_billing_cycle,
-			    &billing__v1__billing_cycle__descriptor,
-			    p->billing_cycle),
-			out_int(trial, p->has_trial_days, p->trial_days),
-			out_bool(p->has_active, p->active),
-			out_time(
-			    created, p->has_created_at_us, p->created_at_us),
-		};
-
-		if (out_table_add(t, row) != 0)
-			goto out;
-	}
-	if (out_table_print(t, fp) == 0) {
-		out_page(fp, r->page, r->n_plans);
-		rv = BCTL_EXIT_OK;
-	}
-out:
-	out_table_free(t);
-	return (rv);
+	return (out_list(fp, headers, 8, resp, r->n_plans, r->page, list_row));
 }
 
 static const bctl_cmd CMDS[] = {

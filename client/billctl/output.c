@@ -219,6 +219,33 @@ out_page(FILE *fp, const Billing__V1__PageInfo *pi, size_t rows)
 	}
 }
 
+int
+out_list(FILE *fp, const char *const *headers, size_t ncols,
+    const ProtobufCMessage *resp, size_t n, const Billing__V1__PageInfo *page,
+    out_row_fn row)
+{
+	char buf[OUT_LIST_MAX_COLS][OUT_CELL_BYTES];
+	const char *cells[OUT_LIST_MAX_COLS];
+	out_table *t;
+	int rv = BCTL_EXIT_RPC;
+
+	if (ncols > OUT_LIST_MAX_COLS ||
+	    (t = out_table_new(ncols, headers)) == NULL)
+		return (rv);
+	for (size_t i = 0; i < n; i++) {
+		row(resp, i, cells, buf);
+		if (out_table_add(t, cells) != 0)
+			goto out;
+	}
+	if (out_table_print(t, fp) == 0) {
+		out_page(fp, page, n);
+		rv = BCTL_EXIT_OK;
+	}
+out:
+	out_table_free(t);
+	return (rv);
+}
+
 const char *
 out_str(const char *s)
 {

@@ -43,6 +43,25 @@ int out_json(FILE *fp, const ProtobufCMessage *m);
 /* Prints a list's footer: the count and how to get the next page. */
 void out_page(FILE *fp, const Billing__V1__PageInfo *pi, size_t rows);
 
+/* Room for the text of one list cell (a formatted money or time fits). */
+#define OUT_CELL_BYTES 160
+#define OUT_LIST_MAX_COLS 12
+
+/*
+ * Fills cells[0..ncols) for row i of a list response; a cell's text may
+ * be written to buf[column].
+ */
+typedef void (*out_row_fn)(const ProtobufCMessage *resp, size_t i,
+    const char **cells, char (*buf)[OUT_CELL_BYTES]);
+
+/*
+ * Prints n rows of a list response as a table under headers (ncols of
+ * them, at most OUT_LIST_MAX_COLS), then the paging footer. An exit code.
+ */
+int out_list(FILE *fp, const char *const *headers, size_t ncols,
+    const ProtobufCMessage *resp, size_t n, const Billing__V1__PageInfo *page,
+    out_row_fn row);
+
 /*
  * Cell formatters. Each writes into buf (or returns a constant) and
  * returns the text to put in a cell; "-" for an absent value.

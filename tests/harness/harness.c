@@ -86,8 +86,35 @@ th_pg_stop(th_stack *s)
 	th_sh("%s stop %s/pg", env_path("BILLING_PG_SH"), s->dir);
 }
 
-static void
-sleep_ms(int ms)
+th_stack TH;
+
+int
+th_setup(void **state)
+{
+	(void) state;
+	th_start(&TH, NULL);
+	return (0);
+}
+
+int
+th_teardown(void **state)
+{
+	(void) state;
+	th_stop(&TH);
+	return (0);
+}
+
+int64_t
+th_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+void
+th_sleep_ms(int ms)
 {
 	struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000 };
 
@@ -135,7 +162,7 @@ th_server_start(th_stack *s, const char *const *extra_args)
 			th_sh("cat %s >&2", log);
 			die("billing-server exited at start");
 		}
-		sleep_ms(25);
+		th_sleep_ms(25);
 	}
 	die("billing-server did not start listening");
 }

@@ -10,6 +10,7 @@
 #define TESTS_HARNESS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "billing_client.h"
@@ -46,6 +47,18 @@ int th_psql(th_stack *s, const char *sql);
 
 /* The first line psql prints for sql, in buf. */
 void th_psql_value(th_stack *s, const char *sql, char *buf, size_t cap);
+
+/*
+ * The stack of a test program. th_setup and th_teardown start and stop
+ * it with no extra server arguments, as cmocka group setup/teardown.
+ */
+extern th_stack TH;
+int th_setup(void **state);
+int th_teardown(void **state);
+
+/* Milliseconds on the monotonic clock; a sleep of ms milliseconds. */
+int64_t th_now_ms(void);
+void th_sleep_ms(int ms);
 
 /* Runs a shell command; returns its exit status. */
 int th_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

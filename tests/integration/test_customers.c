@@ -14,24 +14,6 @@
 
 #include "harness.h"
 
-static th_stack S;
-
-static int
-setup(void **state)
-{
-	(void) state;
-	th_start(&S, NULL);
-	return (0);
-}
-
-static int
-teardown(void **state)
-{
-	(void) state;
-	th_stop(&S);
-	return (0);
-}
-
 /* Creates a customer with email; returns its id (asserts success). */
 static int64_t
 create(const char *email)
@@ -44,7 +26,7 @@ create(const char *email)
 
 	req.email = (char *) email;
 	assert_int_equal(
-	    billing_customers_create(S.client, &req, &c, NULL, &st), 0);
+	    billing_customers_create(TH.client, &req, &c, NULL, &st), 0);
 	id = c->id;
 	billing__v1__customer__free_unpacked(c, NULL);
 	return (id);
@@ -59,7 +41,7 @@ create_fails(const Billing__V1__CreateCustomerRequest *req, int code,
 	billing_status st = BILLING_STATUS_INIT;
 
 	assert_int_equal(
-	    billing_customers_create(S.client, req, &c, NULL, &st), code);
+	    billing_customers_create(TH.client, req, &c, NULL, &st), code);
 	assert_null(c);
 	assert_int_equal(st.code, code);
 	assert_non_null(st.message);
@@ -95,7 +77,7 @@ test_create_returns_the_stored_customer(void **state)
 	meta.entries = entries;
 	req.meta = &meta;
 	assert_int_equal(
-	    billing_customers_create(S.client, &req, &c, NULL, &st), 0);
+	    billing_customers_create(TH.client, &req, &c, NULL, &st), 0);
 	assert_true(c->id > 0);
 	assert_string_equal(c->email, "Anna.Mueller@Example.DE");
 	assert_string_equal(c->name, "Anna Müller");
@@ -128,7 +110,7 @@ test_create_defaults_name_and_leaves_optional_fields_null(void **state)
 	req.company = "";
 	req.country = "";
 	assert_int_equal(
-	    billing_customers_create(S.client, &req, &c, NULL, &st), 0);
+	    billing_customers_create(TH.client, &req, &c, NULL, &st), 0);
 	assert_string_equal(c->name, "");
 	assert_null(c->company);
 	assert_null(c->country);
@@ -212,7 +194,7 @@ test_create_rejects_bad_fields(void **state)
 		billing_status st = BILLING_STATUS_INIT;
 
 		assert_int_equal(
-		    billing_customers_create(S.client, &req, &c, NULL, &st),
+		    billing_customers_create(TH.client, &req, &c, NULL, &st),
 		    0);
 		assert_int_equal(strlen(c->name), 255);
 		billing__v1__customer__free_unpacked(c, NULL);
@@ -250,7 +232,7 @@ test_deleted_customers_free_their_email(void **state)
 	del.has_id = 1;
 	del.id = first;
 	assert_int_equal(
-	    billing_customers_delete(S.client, &del, &r, NULL, &st), 0);
+	    billing_customers_delete(TH.client, &del, &r, NULL, &st), 0);
 	billing__v1__delete_customer_response__free_unpacked(r, NULL);
 	second = create("Reuse@example.com");
 	assert_true(second > first);
@@ -272,37 +254,37 @@ test_get_finds_live_customers_only(void **state)
 	req.has_id = 1;
 	req.id = id;
 	assert_int_equal(
-	    billing_customers_get(S.client, &req, &c, NULL, &st), 0);
+	    billing_customers_get(TH.client, &req, &c, NULL, &st), 0);
 	assert_int_equal(c->id, id);
 	assert_string_equal(c->email, "get@example.com");
 	billing__v1__customer__free_unpacked(c, NULL);
 
 	req.id = 987654321;
-	assert_int_equal(billing_customers_get(S.client, &req, &c, NULL, &st),
+	assert_int_equal(billing_customers_get(TH.client, &req, &c, NULL, &st),
 	    BILLING_NOT_FOUND);
 	assert_string_equal(st.reason, "CUSTOMER_NOT_FOUND");
 	req.id = 0;
-	assert_int_equal(billing_customers_get(S.client, &req, &c, NULL, &st),
+	assert_int_equal(billing_customers_get(TH.client, &req, &c, NULL, &st),
 	    BILLING_INVALID_ARGUMENT);
 	req.has_id = 0;
-	assert_int_equal(billing_customers_get(S.client, &req, &c, NULL, &st),
+	assert_int_equal(billing_customers_get(TH.client, &req, &c, NULL, &st),
 	    BILLING_INVALID_ARGUMENT);
 	assert_string_equal(st.details[0].field, "id");
 
 	del.has_id = 1;
 	del.id = id;
 	assert_int_equal(
-	    billing_customers_delete(S.client, &del, &dr, NULL, &st), 0);
+	    billing_customers_delete(TH.client, &del, &dr, NULL, &st), 0);
 	assert_int_equal(dr->customer->status,
 	    BILLING__V1__CUSTOMER_STATUS__CUSTOMER_STATUS_DELETED);
 	billing__v1__delete_customer_response__free_unpacked(dr, NULL);
 	req.has_id = 1;
 	req.id = id;
-	assert_int_equal(billing_customers_get(S.client, &req, &c, NULL, &st),
+	assert_int_equal(billing_customers_get(TH.client, &req, &c, NULL, &st),
 	    BILLING_NOT_FOUND);
 	/* Deleting twice: the customer is gone. */
 	assert_int_equal(
-	    billing_customers_delete(S.client, &del, &dr, NULL, &st),
+	    billing_customers_delete(TH.client, &del, &dr, NULL, &st),
 	    BILLING_NOT_FOUND);
 	billing_status_fini(&st);
 }
@@ -320,7 +302,7 @@ test_find_is_trimmed_case_insensitive_and_lowest_id_wins(void **state)
 	(void) state;
 	req.email = "  find.me@EXAMPLE.com\n";
 	assert_int_equal(
-	    billing_customers_find(S.client, &req, &c, NULL, &st), 0);
+	    billing_customers_find(TH.client, &req, &c, NULL, &st), 0);
 	assert_int_equal(c->id, id);
 	billing__v1__customer__free_unpacked(c, NULL);
 
@@ -328,17 +310,19 @@ test_find_is_trimmed_case_insensitive_and_lowest_id_wins(void **state)
 	snprintf(sql, sizeof(sql),
 	    "INSERT INTO customers (email, email_key, created_at) VALUES"
 	    " ('FIND.ME@example.com', 'find.me@example.com', now())");
-	assert_int_equal(th_psql(&S, sql), 0);
+	assert_int_equal(th_psql(&TH, sql), 0);
 	assert_int_equal(
-	    billing_customers_find(S.client, &req, &c, NULL, &st), 0);
+	    billing_customers_find(TH.client, &req, &c, NULL, &st), 0);
 	assert_int_equal(c->id, id);
 	billing__v1__customer__free_unpacked(c, NULL);
 
 	req.email = "nobody@example.com";
-	assert_int_equal(billing_customers_find(S.client, &req, &c, NULL, &st),
+	assert_int_equal(
+	    billing_customers_find(TH.client, &req, &c, NULL, &st),
 	    BILLING_NOT_FOUND);
 	req.email = "";
-	assert_int_equal(billing_customers_find(S.client, &req, &c, NULL, &st),
+	assert_int_equal(
+	    billing_customers_find(TH.client, &req, &c, NULL, &st),
 	    BILLING_INVALID_ARGUMENT);
 	billing_status_fini(&st);
 }
@@ -363,7 +347,7 @@ list(Billing__V1__CustomerStatus status, int page, int size, const char *token,
 	pr.page_size = size;
 	pr.page_token = (char *) token;
 	req.page = &pr;
-	rv = billing_customers_list(S.client, &req, out, NULL, &st);
+	rv = billing_customers_list(TH.client, &req, out, NULL, &st);
 	billing_status_fini(&st);
 	return (rv);
 }
@@ -383,11 +367,11 @@ test_list_pages_by_number_and_by_token(void **state)
 		snprintf(e, sizeof(e), "list%d@example.com", i);
 		create(e);
 	}
-	th_psql_value(&S,
+	th_psql_value(&TH,
 	    "SELECT count(*) FROM customers WHERE status <> "
 	    "'deleted'",
 	    total_live, sizeof(total_live));
-	th_psql_value(&S,
+	th_psql_value(&TH,
 	    "SELECT count(*) FROM customers WHERE status = "
 	    "'deleted'",
 	    total_deleted, sizeof(total_deleted));
@@ -448,7 +432,7 @@ static int
 update(Billing__V1__UpdateCustomerRequest *req, Billing__V1__Customer **out,
     billing_status *st)
 {
-	return (billing_customers_update(S.client, req, out, NULL, st));
+	return (billing_customers_update(TH.client, req, out, NULL, st));
 }
 
 static void
@@ -568,12 +552,12 @@ test_delete_cancels_live_subscriptions_and_records_events(void **state)
 	    " FROM plans, unnest(array['trial','active','past_due',"
 	    "'cancelled','expired']) s WHERE code = 'del-plan'",
 	    (long long) id);
-	assert_int_equal(th_psql(&S, sql), 0);
+	assert_int_equal(th_psql(&TH, sql), 0);
 
 	del.has_id = 1;
 	del.id = id;
 	assert_int_equal(
-	    billing_customers_delete(S.client, &del, &r, NULL, &st), 0);
+	    billing_customers_delete(TH.client, &del, &r, NULL, &st), 0);
 	assert_int_equal(r->cancelled_subscriptions, 3);
 	assert_int_equal(r->customer->status,
 	    BILLING__V1__CUSTOMER_STATUS__CUSTOMER_STATUS_DELETED);
@@ -584,13 +568,13 @@ test_delete_cancels_live_subscriptions_and_records_events(void **state)
 	    " status = 'cancelled' AND cancelled_at IS NOT NULL AND NOT"
 	    " cancel_at_period_end",
 	    (long long) id);
-	th_psql_value(&S, sql, buf, sizeof(buf));
+	th_psql_value(&TH, sql, buf, sizeof(buf));
 	assert_string_equal(buf, "3"); /* 3 cancelled now + 1 before */
 
 	ev.has_customer_id = 1;
 	ev.customer_id = id;
 	assert_int_equal(
-	    billing_events_list(S.client, &ev, &er, NULL, &st), 0);
+	    billing_events_list(TH.client, &ev, &er, NULL, &st), 0);
 	/* created, 3 subscriptions cancelled, deleted */
 	assert_int_equal(er->n_events, 5);
 	assert_string_equal(er->events[0]->type, "customer.created");
@@ -614,7 +598,7 @@ race_create(void *arg)
 	int *rv = arg;
 
 	req.email = "race@example.com";
-	*rv = billing_customers_create(S.client, &req, &c, NULL, &st);
+	*rv = billing_customers_create(TH.client, &req, &c, NULL, &st);
 	if (c != NULL)
 		billing__v1__customer__free_unpacked(c, NULL);
 	billing_status_fini(&st);
@@ -638,7 +622,7 @@ test_concurrent_creates_with_one_email_make_one_customer(void **state)
 	}
 	assert_int_equal(ok, 1);
 	assert_int_equal(dup, RACERS - 1);
-	th_psql_value(&S,
+	th_psql_value(&TH,
 	    "SELECT count(*) FROM customers WHERE email_key ="
 	    " 'race@example.com'",
 	    buf, sizeof(buf));
@@ -670,5 +654,5 @@ main(void)
 		    test_concurrent_creates_with_one_email_make_one_customer),
 	};
 
-	return (cmocka_run_group_tests(tests, setup, teardown));
+	return (cmocka_run_group_tests(tests, th_setup, th_teardown));
 }

@@ -45,14 +45,6 @@ teardown(void **state)
 	return (0);
 }
 
-static void
-sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
-
 /* n calls of Customers.Create; returns how many failed. */
 static int
 calls(int n, const char *tag)
@@ -103,7 +95,7 @@ test_calls_go_to_both_servers(void **state)
 	(void) state;
 	/* Let both connections come up. */
 	for (int i = 0; i < 100 && billing_client_connected(both) < 2; i++)
-		sleep_ms(20);
+		th_sleep_ms(20);
 	assert_int_equal(billing_client_connected(both), 2);
 	assert_int_equal(calls(60, "spread"), 0);
 	assert_true(served_by(&A) > 0);
@@ -123,16 +115,16 @@ test_a_dead_server_is_skipped_until_it_returns(void **state)
 	kill(A.server_pid, SIGKILL);
 	waitpid(A.server_pid, NULL, 0);
 	A.server_pid = 0;
-	sleep_ms(100);
+	th_sleep_ms(100);
 	assert_int_equal(calls(30, "a-down"), 0);
 	assert_int_equal(billing_client_connected(both), 1);
 
 	th_server_start(&A, NULL);
 	for (int i = 0; i < 100 && billing_client_connected(both) < 2; i++)
-		sleep_ms(20);
+		th_sleep_ms(20);
 	assert_int_equal(billing_client_connected(both), 2);
 	assert_int_equal(th_server_stop(&B), 0);
-	sleep_ms(100);
+	th_sleep_ms(100);
 	assert_int_equal(calls(30, "b-down"), 0);
 	th_server_start(&B, NULL);
 }

@@ -14,8 +14,6 @@
 
 #include "harness.h"
 
-static th_stack S;
-
 static int
 setup(void **state)
 {
@@ -23,25 +21,8 @@ setup(void **state)
 	/* Four workers, and as many connections to recover. */
 	static const char *const args[] = { "--workers", "4", NULL };
 
-	th_start(&S, args);
+	th_start(&TH, args);
 	return (0);
-}
-
-static int
-teardown(void **state)
-{
-	(void) state;
-	th_stop(&S);
-	return (0);
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 static int
@@ -56,7 +37,7 @@ create_plan(const char *code, billing_status *st)
 	req.name = "Restart";
 	req.has_price_minor = 1;
 	req.price_minor = 100;
-	rv = billing_plans_create(S.client, &req, &p, NULL, st);
+	rv = billing_plans_create(TH.client, &req, &p, NULL, st);
 	if (p != NULL)
 		billing__v1__plan__free_unpacked(p, NULL);
 	return (rv);
@@ -71,7 +52,7 @@ get_plan(const char *code)
 	int rv;
 
 	req.code = (char *) code;
-	rv = billing_plans_get(S.client, &req, &p, NULL, &st);
+	rv = billing_plans_get(TH.client, &req, &p, NULL, &st);
 	if (p != NULL)
 		billing__v1__plan__free_unpacked(p, NULL);
 	billing_status_fini(&st);
@@ -88,7 +69,7 @@ health(void)
 	Billing__V1__ServingStatus s;
 
 	assert_int_equal(
-	    billing_health_check(S.client, &req, &r, NULL, &st), 0);
+	    billing_health_check(TH.client, &req, &r, NULL, &st), 0);
 	s = r->status;
 	billing__v1__health_check_response__free_unpacked(r, NULL);
 	return (s);
@@ -106,26 +87,26 @@ test_database_down_then_back(void **state)
 	assert_int_equal(
 	    health(), BILLING__V1__SERVING_STATUS__SERVING_STATUS_SERVING);
 
-	th_pg_stop(&S);
+	th_pg_stop(&TH);
 	/* Every worker answers UNAVAILABLE, for reads and writes. */
 	for (int i = 0; i < 12; i++) {
 		char code[32];
 
 		snprintf(code, sizeof(code), "down-%d", i);
-		t0 = now_ms();
+		t0 = th_now_ms();
 		assert_int_equal(create_plan(code, &st), BILLING_UNAVAILABLE);
 		assert_int_equal(get_plan("before"), BILLING_UNAVAILABLE);
-		assert_true(now_ms() - t0 < 2000);
+		assert_true(th_now_ms() - t0 < 2000);
 	}
 	assert_int_equal(
 	    health(), BILLING__V1__SERVING_STATUS__SERVING_STATUS_NOT_SERVING);
 
-	th_pg_start(&S);
+	th_pg_start(&TH);
 	/* Within the reconnect backoff (at most 1 s) all workers recover. */
-	t0 = now_ms();
+	t0 = th_now_ms();
 	do {
 		ok = get_plan("before") == 0;
-	} while (!ok && now_ms() - t0 < 5000);
+	} while (!ok && th_now_ms() - t0 < 5000);
 	assert_true(ok);
 	/* Twelve writes succeed, each retried through the workers' backoff:
 	 * every worker is back. */
@@ -134,9 +115,9 @@ test_database_down_then_back(void **state)
 		int rv;
 
 		snprintf(code, sizeof(code), "after-%d", i);
-		t0 = now_ms();
+		t0 = th_now_ms();
 		while ((rv = create_plan(code, &st)) == BILLING_UNAVAILABLE &&
-		    now_ms() - t0 < 3000)
+		    th_now_ms() - t0 < 3000)
 			;
 		assert_int_equal(rv, 0);
 	}
@@ -154,5 +135,5 @@ main(void)
 		cmocka_unit_test(test_database_down_then_back),
 	};
 
-	return (cmocka_run_group_tests(tests, setup, teardown));
+	return (cmocka_run_group_tests(tests, setup, th_teardown));
 }

@@ -13,24 +13,6 @@
 
 #include "harness.h"
 
-static th_stack S;
-
-static int
-setup(void **state)
-{
-	(void) state;
-	th_start(&S, NULL);
-	return (0);
-}
-
-static int
-teardown(void **state)
-{
-	(void) state;
-	th_stop(&S);
-	return (0);
-}
-
 static Billing__V1__CreatePlanRequest
 plan_req(const char *code, int64_t price)
 {
@@ -48,7 +30,7 @@ static int
 create(const Billing__V1__CreatePlanRequest *req, Billing__V1__Plan **out,
     billing_status *st)
 {
-	return (billing_plans_create(S.client, req, out, NULL, st));
+	return (billing_plans_create(TH.client, req, out, NULL, st));
 }
 
 static void
@@ -226,7 +208,7 @@ get(int64_t id, const char *code, Billing__V1__Plan **out, billing_status *st)
 	req.has_id = id != 0;
 	req.id = id;
 	req.code = (char *) code;
-	return (billing_plans_get(S.client, &req, out, NULL, st));
+	return (billing_plans_get(TH.client, &req, out, NULL, st));
 }
 
 static void
@@ -277,7 +259,7 @@ list(bool all, int page, int size, Billing__V1__ListPlansResponse **out)
 	pr.has_page_size = size != 0;
 	pr.page_size = size;
 	req.page = &pr;
-	rv = billing_plans_list(S.client, &req, out, NULL, &st);
+	rv = billing_plans_list(TH.client, &req, out, NULL, &st);
 	billing_status_fini(&st);
 	return (rv);
 }
@@ -311,7 +293,7 @@ test_archive_hides_from_list_but_not_from_get(void **state)
 	ar.id = id;
 	for (int i = 0; i < 2; i++) { /* archiving twice returns it again */
 		assert_int_equal(
-		    billing_plans_archive(S.client, &ar, &p, NULL, &st), 0);
+		    billing_plans_archive(TH.client, &ar, &p, NULL, &st), 0);
 		assert_int_equal(p->id, id);
 		assert_false(p->active);
 		billing__v1__plan__free_unpacked(p, NULL);
@@ -334,17 +316,17 @@ test_archive_hides_from_list_but_not_from_get(void **state)
 	ev.has_object_id = 1;
 	ev.object_id = id;
 	assert_int_equal(
-	    billing_events_list(S.client, &ev, &er, NULL, &st), 0);
+	    billing_events_list(TH.client, &ev, &er, NULL, &st), 0);
 	assert_int_equal(er->n_events, 2);
 	assert_string_equal(er->events[0]->type, "plan.created");
 	assert_string_equal(er->events[1]->type, "plan.archived");
 	billing__v1__list_events_response__free_unpacked(er, NULL);
 
 	ar.id = 99999999;
-	assert_int_equal(billing_plans_archive(S.client, &ar, &p, NULL, &st),
+	assert_int_equal(billing_plans_archive(TH.client, &ar, &p, NULL, &st),
 	    BILLING_NOT_FOUND);
 	ar.has_id = 0;
-	assert_int_equal(billing_plans_archive(S.client, &ar, &p, NULL, &st),
+	assert_int_equal(billing_plans_archive(TH.client, &ar, &p, NULL, &st),
 	    BILLING_INVALID_ARGUMENT);
 	billing_status_fini(&st);
 }
@@ -393,5 +375,5 @@ main(void)
 		cmocka_unit_test(test_list_is_ordered_by_id_and_pages),
 	};
 
-	return (cmocka_run_group_tests(tests, setup, teardown));
+	return (cmocka_run_group_tests(tests, th_setup, th_teardown));
 }

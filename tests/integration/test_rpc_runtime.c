@@ -24,33 +24,6 @@
 #include "../../rpc/codec.h"
 #include "harness.h"
 
-static th_stack S;
-
-static int
-setup(void **state)
-{
-	(void) state;
-	th_start(&S, NULL);
-	return (0);
-}
-
-static int
-teardown(void **state)
-{
-	(void) state;
-	th_stop(&S);
-	return (0);
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 static int64_t
 wall_us(void)
 {
@@ -58,14 +31,6 @@ wall_us(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ((int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
-
-static void
-sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long) (ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
 }
 
 /*
@@ -82,7 +47,7 @@ raw_call(const void *frame, size_t len, int timeout_ms)
 	assert_int_equal(nng_req0_open(&s), 0);
 	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, timeout_ms);
 	nng_socket_set_ms(s, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE);
-	assert_int_equal(nng_dial(s, S.url, NULL, 0), 0);
+	assert_int_equal(nng_dial(s, TH.url, NULL, 0), 0);
 	assert_int_equal(nng_msg_alloc(&m, 0), 0);
 	assert_int_equal(nng_msg_append(m, frame, len), 0);
 	assert_int_equal(nng_sendmsg(s, m, 0), 0);
@@ -240,7 +205,7 @@ test_oversized_frames(void **state)
 	free(payload);
 	/* ...and the server serves on. */
 	assert_int_equal(
-	    billing_health_check(S.client, &hc, &resp, NULL, &st), 0);
+	    billing_health_check(TH.client, &hc, &resp, NULL, &st), 0);
 	assert_int_equal(
 	    resp->status, BILLING__V1__SERVING_STATUS__SERVING_STATUS_SERVING);
 	billing__v1__health_check_response__free_unpacked(resp, NULL);
@@ -256,7 +221,7 @@ test_oversized_frames(void **state)
 		req.email = "big@example.com";
 		req.name = name;
 		assert_int_equal(
-		    billing_customers_create(S.client, &req, &c, NULL, &st),
+		    billing_customers_create(TH.client, &req, &c, NULL, &st),
 		    BILLING_RESOURCE_EXHAUSTED);
 		free(name);
 	}
@@ -279,7 +244,7 @@ test_expired_deadline_is_refused_without_a_write(void **state)
 	    payload, plen, NULL, 0, &len);
 	expect(raw_call(f, len, 5000), BILLING_DEADLINE_EXCEEDED);
 	free(f);
-	th_psql_value(&S,
+	th_psql_value(&TH,
 	    "SELECT count(*) FROM customers WHERE email ="
 	    " 'late@example.com'",
 	    buf, sizeof(buf));
@@ -293,8 +258,8 @@ lock_table(const char *table, int ms)
 	th_sh("psql -X -q '%s' -c 'BEGIN; LOCK TABLE %s; SELECT "
 	      "pg_sleep(%d.%03d);"
 	      " COMMIT;' >/dev/null 2>&1 &",
-	    S.db_url, table, ms / 1000, ms % 1000);
-	sleep_ms(300); /* until psql holds it */
+	    TH.db_url, table, ms / 1000, ms % 1000);
+	th_sleep_ms(300); /* until psql holds it */
 }
 
 static void
@@ -312,21 +277,22 @@ test_deadline_bounds_a_blocked_statement(void **state)
 	lock_table("customers", 2500);
 	req.email = "blocked@example.com";
 	o.timeout_ms = 400;
-	t0 = now_ms();
-	assert_int_equal(billing_customers_create(S.client, &req, &c, &o, &st),
+	t0 = th_now_ms();
+	assert_int_equal(
+	    billing_customers_create(TH.client, &req, &c, &o, &st),
 	    BILLING_DEADLINE_EXCEEDED);
-	took = now_ms() - t0;
+	took = th_now_ms() - t0;
 	assert_true(took >= 350 && took < 1500);
 	billing_status_fini(&st);
-	sleep_ms(2600);
-	th_psql_value(&S,
+	th_sleep_ms(2600);
+	th_psql_value(&TH,
 	    "SELECT count(*) FROM customers WHERE email ="
 	    " 'blocked@example.com'",
 	    buf, sizeof(buf));
 	assert_string_equal(buf, "0");
 	/* The worker's connection is fine afterwards. */
 	assert_int_equal(
-	    billing_customers_create(S.client, &req, &c, NULL, &st), 0);
+	    billing_customers_create(TH.client, &req, &c, NULL, &st), 0);
 	billing__v1__customer__free_unpacked(c, NULL);
 }
 
@@ -349,14 +315,14 @@ hammer(void *arg)
 
 		snprintf(email, sizeof(email), "t%d-%d@load.example", t, i);
 		req.email = email;
-		if (billing_customers_create(S.client, &req, &c, NULL, &st) !=
+		if (billing_customers_create(TH.client, &req, &c, NULL, &st) !=
 		    0) {
 			failures++;
 			continue;
 		}
 		get.has_id = 1;
 		get.id = c->id;
-		if (billing_customers_get(S.client, &get, &g, NULL, &st) !=
+		if (billing_customers_get(TH.client, &get, &g, NULL, &st) !=
 		        0 ||
 		    strcmp(g->email, email) != 0)
 			failures++;
@@ -385,7 +351,7 @@ test_sixteen_threads_share_one_client(void **state)
 		failures += (intptr_t) f;
 	}
 	assert_int_equal(failures, 0);
-	th_psql_value(&S,
+	th_psql_value(&TH,
 	    "SELECT count(*) FROM customers WHERE email LIKE"
 	    " '%@load.example'",
 	    buf, sizeof(buf));
@@ -402,16 +368,16 @@ test_health_check(void **state)
 
 	(void) state;
 	assert_int_equal(
-	    billing_health_check(S.client, &req, &r, NULL, &st), 0);
+	    billing_health_check(TH.client, &req, &r, NULL, &st), 0);
 	assert_int_equal(
 	    r->status, BILLING__V1__SERVING_STATUS__SERVING_STATUS_SERVING);
 	billing__v1__health_check_response__free_unpacked(r, NULL);
 	req.service = "billing.v1.Plans";
 	assert_int_equal(
-	    billing_health_check(S.client, &req, &r, NULL, &st), 0);
+	    billing_health_check(TH.client, &req, &r, NULL, &st), 0);
 	billing__v1__health_check_response__free_unpacked(r, NULL);
 	req.service = "billing.v1.Nope";
-	assert_int_equal(billing_health_check(S.client, &req, &r, NULL, &st),
+	assert_int_equal(billing_health_check(TH.client, &req, &r, NULL, &st),
 	    BILLING_NOT_FOUND);
 	billing_status_fini(&st);
 }
@@ -429,12 +395,12 @@ test_no_server_is_unavailable_fast(void **state)
 	int64_t t0;
 
 	(void) state;
-	snprintf(url, sizeof(url), "ipc://%s/nobody.sock", S.dir);
+	snprintf(url, sizeof(url), "ipc://%s/nobody.sock", TH.dir);
 	assert_int_equal(billing_client_open(&c, url, &co, &st), 0);
-	t0 = now_ms();
+	t0 = th_now_ms();
 	assert_int_equal(
 	    billing_health_check(c, &req, &r, NULL, &st), BILLING_UNAVAILABLE);
-	assert_true(now_ms() - t0 < 1500);
+	assert_true(th_now_ms() - t0 < 1500);
 	billing_client_close(c);
 	/* A malformed URL is refused at open. */
 	assert_int_equal(billing_client_open(&c, "http://x", NULL, &st),
@@ -461,7 +427,7 @@ bg_main(void *arg)
 		Billing__V1__Customer *c = NULL;
 
 		req.email = (char *) b->email;
-		b->rv = billing_customers_create(S.client, &req, &c, &o, &st);
+		b->rv = billing_customers_create(TH.client, &req, &c, &o, &st);
 		if (c != NULL)
 			billing__v1__customer__free_unpacked(c, NULL);
 	} else {
@@ -470,7 +436,7 @@ bg_main(void *arg)
 		Billing__V1__Plan *p = NULL;
 
 		req.code = "no-such-plan";
-		b->rv = billing_plans_get(S.client, &req, &p, &o, &st);
+		b->rv = billing_plans_get(TH.client, &req, &p, &o, &st);
 		if (p != NULL)
 			billing__v1__plan__free_unpacked(p, NULL);
 	}
@@ -487,16 +453,16 @@ test_sigterm_finishes_the_call_in_flight(void **state)
 	(void) state;
 	lock_table("customers", 1500);
 	pthread_create(&b.t, NULL, bg_main, &b);
-	sleep_ms(300); /* the call is blocked on the lock now */
-	assert_int_equal(th_server_stop(&S), 0);
+	th_sleep_ms(300); /* the call is blocked on the lock now */
+	assert_int_equal(th_server_stop(&TH), 0);
 	pthread_join(b.t, NULL);
 	assert_int_equal(b.rv, 0);
-	th_psql_value(&S,
+	th_psql_value(&TH,
 	    "SELECT count(*) FROM customers WHERE email ="
 	    " 'inflight@example.com'",
 	    buf, sizeof(buf));
 	assert_string_equal(buf, "1");
-	th_server_start(&S, NULL);
+	th_server_start(&TH, NULL);
 }
 
 static void
@@ -511,22 +477,22 @@ test_killed_server_never_gets_a_mutating_call_twice(void **state)
 	lock_table("plans", 2000);
 	pthread_create(&write.t, NULL, bg_main, &write);
 	pthread_create(&read.t, NULL, bg_main, &read);
-	sleep_ms(300);
-	assert_true(S.server_pid > 0); /* kill(0) would hit the test runner */
-	kill(S.server_pid, SIGKILL);
-	waitpid(S.server_pid, NULL, 0);
-	S.server_pid = 0;
-	th_server_start(&S, NULL);
+	th_sleep_ms(300);
+	assert_true(TH.server_pid > 0); /* kill(0) would hit the test runner */
+	kill(TH.server_pid, SIGKILL);
+	waitpid(TH.server_pid, NULL, 0);
+	TH.server_pid = 0;
+	th_server_start(&TH, NULL);
 	pthread_join(write.t, NULL);
 	pthread_join(read.t, NULL);
 	/* The write's outcome is unknown to the client: UNAVAILABLE. */
 	assert_int_equal(write.rv, BILLING_UNAVAILABLE);
 	/* The read was retried on the new server (NOT_FOUND is its answer). */
 	assert_int_equal(read.rv, BILLING_NOT_FOUND);
-	sleep_ms(2200);
+	th_sleep_ms(2200);
 	/* The killed server's transaction died with it, and nng did not
 	 * resend the request to the new server. */
-	th_psql_value(&S,
+	th_psql_value(&TH,
 	    "SELECT count(*) FROM customers WHERE email ="
 	    " 'once@example.com'",
 	    buf, sizeof(buf));
@@ -553,5 +519,5 @@ main(void)
 		    test_killed_server_never_gets_a_mutating_call_twice),
 	};
 
-	return (cmocka_run_group_tests(tests, setup, teardown));
+	return (cmocka_run_group_tests(tests, th_setup, th_teardown));
 }

@@ -15,7 +15,6 @@
 
 #include "harness.h"
 
-static th_stack S;
 static char tls_url[64], cert[300], other_ca[300];
 static char dir[] = "/tmp/billing-tls.XXXXXX";
 
@@ -46,7 +45,7 @@ setup(void **state)
 	    20000 + rand() % 20000);
 	snprintf(listen, sizeof(listen), "--listen=%s", tls_url);
 	snprintf(certarg, sizeof(certarg), "%s", cert);
-	th_start(&S, args);
+	th_start(&TH, args);
 	return (0);
 }
 
@@ -54,7 +53,7 @@ static int
 teardown(void **state)
 {
 	(void) state;
-	th_stop(&S);
+	th_stop(&TH);
 	th_sh("rm -rf %s", dir);
 	return (0);
 }
