@@ -301,21 +301,42 @@ result_ok(const PGresult *res)
 	return (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK);
 }
 
+/*
+ * Completes a statement just sent (sent false: the send failed): waits
+ * for its result before the deadline and maps a failure to a status.
+ * On success *out holds the result (the caller clears it).
+ */
+static int
+await_result(db_conn *conn, bool sent, int64_t deadline_us, const char *what,
+    PGresult **out, billing_status *st)
+{
+	PGresult *res;
+	bool timed_out;
+
+	if (!sent)
+		return (fail(conn, NULL, false, what, st));
+	res = wait_result(conn, deadline_us, &timed_out);
+	if (timed_out || res == NULL || !result_ok(res))
+		return (fail(conn, res, timed_out, what, st));
+	*out = res;
+	return (0);
+}
+
 static int
 prepare(db_conn *conn, const db_stmt *stmt, int64_t deadline_us,
     billing_status *st)
 {
 	PGresult *res;
-	bool timed_out;
+	int rv;
 
 	if (conn->n_prepared == DB_MAX_PREPARED)
 		return (billing_status_set(st, BILLING_INTERNAL,
 		    "more than %d prepared statements", DB_MAX_PREPARED));
-	if (!PQsendPrepare(conn->pg, stmt->name, stmt->sql, 0, NULL))
-		return (fail(conn, NULL, false, stmt->name, st));
-	res = wait_result(conn, deadline_us, &timed_out);
-	if (timed_out || res == NULL || !result_ok(res))
-		return (fail(conn, res, timed_out, stmt->name, st));
+	rv = await_result(conn,
+	    PQsendPrepare(conn->pg, stmt->name, stmt->sql, 0, NULL) != 0,
+	    deadline_us, stmt->name, &res, st);
+	if (rv != 0)
+		return (rv);
 	PQclear(res);
 	conn->prepared[conn->n_prepared++] = stmt;
 	return (0);
@@ -326,8 +347,6 @@ db_exec(db_conn *conn, const db_stmt *stmt, int n_params,
     const char *const *params, int64_t deadline_us, PGresult **out,
     billing_status *st)
 {
-	PGresult *res;
-	bool timed_out;
 	int rv;
 
 	if (conn->pg == NULL && (rv = db_ensure(conn, st)) != 0)
@@ -335,14 +354,10 @@ db_exec(db_conn *conn, const db_stmt *stmt, int n_params,
 	if (!is_prepared(conn, stmt) &&
 	    (rv = prepare(conn, stmt, deadline_us, st)) != 0)
 		return (rv);
-	if (!PQsendQueryPrepared(
-	        conn->pg, stmt->name, n_params, params, NULL, NULL, 0))
-		return (fail(conn, NULL, false, stmt->name, st));
-	res = wait_result(conn, deadline_us, &timed_out);
-	if (timed_out || res == NULL || !result_ok(res))
-		return (fail(conn, res, timed_out, stmt->name, st));
-	*out = res;
-	return (0);
+	return (await_result(conn,
+	    PQsendQueryPrepared(
+	        conn->pg, stmt->name, n_params, params, NULL, NULL, 0) != 0,
+	    deadline_us, stmt->name, out, st));
 }
 
 int
@@ -350,16 +365,13 @@ db_command(
     db_conn *conn, const char *sql, int64_t deadline_us, billing_status *st)
 {
 	PGresult *res;
-	bool timed_out;
 	int rv;
 
 	if (conn->pg == NULL && (rv = db_ensure(conn, st)) != 0)
 		return (rv);
-	if (!PQsendQuery(conn->pg, sql))
-		return (fail(conn, NULL, false, sql, st));
-	res = wait_result(conn, deadline_us, &timed_out);
-	if (timed_out || res == NULL || !result_ok(res))
-		return (fail(conn, res, timed_out, sql, st));
-	PQclear(res);
-	return (0);
+	rv = await_result(
+	    conn, PQsendQuery(conn->pg, sql) != 0, deadline_us, sql, &res, st);
+	if (rv == 0)
+		PQclear(res);
+	return (rv);
 }

@@ -209,6 +209,9 @@ log_call(const dispatch_worker *w, const srv_call *call)
 	    ? call->env->method
 	    : "-";
 
+	/* Calls are logged at info; skip the formatting when that is off. */
+	if (!log_enabled(st->code == BILLING_INTERNAL ? LOG_ERROR : LOG_INFO))
+		return;
 	log_quote(rid, sizeof(rid), call->request_id);
 	if (st->code == BILLING_OK)
 		log_printf(LOG_INFO,

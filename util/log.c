@@ -21,6 +21,12 @@ log_set_level(log_level level)
 	atomic_store(&min_level, level);
 }
 
+bool
+log_enabled(log_level level)
+{
+	return ((int) level >= atomic_load(&min_level));
+}
+
 int
 log_level_parse(const char *name, log_level *out)
 {
@@ -42,7 +48,7 @@ log_printf(log_level level, const char *fmt, ...)
 	va_list ap;
 	int n, m;
 
-	if ((int) level < atomic_load(&min_level))
+	if (!log_enabled(level))
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);

@@ -6,6 +6,8 @@
 #ifndef UTIL_LOG_H
 #define UTIL_LOG_H
 
+#include <stdbool.h>
+
 typedef enum log_level {
 	LOG_DEBUG = 0,
 	LOG_INFO = 1,
@@ -15,6 +17,9 @@ typedef enum log_level {
 
 /* Sets the lowest level printed (default LOG_INFO). */
 void log_set_level(log_level level);
+
+/* Whether a line at level would be printed. */
+bool log_enabled(log_level level);
 
 /* Parses "debug", "info", "warn" or "error"; returns 0 or EINVAL. */
 int log_level_parse(const char *name, log_level *out);
