@@ -90,6 +90,14 @@ call_query(srv_call *call, const db_stmt *stmt, int n_params,
 	return (rv);
 }
 
+void
+call_release_results(srv_call *call)
+{
+	for (int i = 0; i < call->n_results; i++)
+		PQclear(call->results[i]);
+	call->n_results = 0;
+}
+
 bool
 call_isnull(const PGresult *res, int row, int col)
 {

@@ -20,6 +20,7 @@
 #include "../rpc/billing_status.h"
 #include "arena.h"
 #include "billing_server_dispatch.h"
+#include "config.h"
 #include "db.h"
 
 #define CALL_MAX_RESULTS 64
@@ -32,9 +33,11 @@ struct billing_server_call {
 	const Billing__V1__RequestEnvelope *env;
 	int64_t start_us;    /* when the server took the call */
 	int64_t deadline_us; /* absolute, CLOCK_REALTIME */
-	int64_t now_us;      /* the call's "now" for billing rules */
+	int64_t now_us;      /* the call's "now", whole seconds */
 	arena *arena;
 	db_conn *db;
+	db_pool *pool;         /* for work beside the call's transaction */
+	const srv_config *cfg; /* the server's settings */
 	billing_status status;
 	PGresult *results[CALL_MAX_RESULTS];
 	int n_results;
@@ -70,6 +73,9 @@ const char *call_meta(const srv_call *call, const char *key);
  */
 int call_query(srv_call *call, const db_stmt *stmt, int n_params,
     const char *const *params, PGresult **res);
+
+/* Frees the call's results so far (pointers into them go stale). */
+void call_release_results(srv_call *call);
 
 /* Row helpers over a result. */
 bool call_isnull(const PGresult *res, int row, int col);

@@ -6,11 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../rules/caltime.h"
 #include "config.h"
 
 #define DEFAULT_LISTEN "tcp://127.0.0.1:7070"
 #define DEFAULT_WORKERS 8
 #define MAX_WORKERS 256
+#define DEFAULT_SCHEDULE_S 60
+#define DEFAULT_RUN_BATCH 500
 
 void
 srv_config_usage(const char *prog)
@@ -18,6 +21,7 @@ srv_config_usage(const char *prog)
 	fprintf(stderr,
 	    "usage: %s [serve] [options]     run the RPC server\n"
 	    "       %s migrate [options]     apply the SQL migrations, exit\n"
+	    "       %s worker [options]      run background jobs only\n"
 	    "\n"
 	    "  --database-url URL     PostgreSQL URL      "
 	    "BILLING_DATABASE_URL\n"
@@ -34,8 +38,19 @@ srv_config_usage(const char *prog)
 	    " (default 600000)  BILLING_MAX_TIMEOUT_MS\n"
 	    "  --tls-cert-key FILE    PEM certificate and key for"
 	    " tls+tcp://  BILLING_TLS_CERT_KEY\n"
+	    "  --timezone ZONE        billing time zone "
+	    "(default " CALTIME_DEFAULT_ZONE ")  BILLING_TIMEZONE\n"
+	    "  --test-clock           honour the x-billing-now metadata"
+	    "  BILLING_TEST_CLOCK=1\n"
+	    "  --schedule S|off       billing run every S seconds (default"
+	    " %d; off with --test-clock)  BILLING_SCHEDULE\n"
+	    "  --job-workers N        background job threads (default 1;"
+	    " 0: none)  BILLING_JOB_WORKERS\n"
+	    "  --run-batch N          subscriptions per billing-run"
+	    " transaction (default %d)  BILLING_RUN_BATCH\n"
 	    "  --help, --version\n",
-	    prog, prog, DEFAULT_WORKERS);
+	    prog, prog, prog, DEFAULT_WORKERS, DEFAULT_SCHEDULE_S,
+	    DEFAULT_RUN_BATCH);
 }
 
 static int
@@ -52,6 +67,32 @@ parse_int(const char *name, const char *s, int lo, int hi, int *out)
 		return (-1);
 	}
 	*out = (int) v;
+	return (0);
+}
+
+/* "off" or 0 is no schedule; else seconds, 1 to a day. */
+static int
+parse_schedule(const char *name, const char *s, int *out)
+{
+	if (strcmp(s, "off") == 0) {
+		*out = 0;
+		return (0);
+	}
+	return (parse_int(name, s, 0, 86400, out));
+}
+
+static int
+parse_bool(const char *name, const char *s, bool *out)
+{
+	if (strcmp(s, "1") == 0 || strcmp(s, "true") == 0)
+		*out = true;
+	else if (strcmp(s, "0") == 0 || strcmp(s, "false") == 0)
+		*out = false;
+	else {
+		fprintf(stderr,
+		    "billing-server: %s must be 1 or 0, not '%s'\n", name, s);
+		return (-1);
+	}
 	return (0);
 }
 
@@ -77,6 +118,24 @@ from_env(srv_config *cfg)
 	cfg->level = LOG_INFO;
 	cfg->default_timeout_ms = 10000;
 	cfg->max_timeout_ms = 600000;
+	cfg->schedule_s = -1; /* not set: depends on the test clock */
+	cfg->job_workers = 1;
+	cfg->run_batch = DEFAULT_RUN_BATCH;
+	cfg->timezone = CALTIME_DEFAULT_ZONE;
+	if ((v = getenv("BILLING_TIMEZONE")) != NULL && *v != '\0')
+		cfg->timezone = v;
+	if ((v = getenv("BILLING_TEST_CLOCK")) != NULL && *v != '\0' &&
+	    parse_bool("BILLING_TEST_CLOCK", v, &cfg->test_clock) != 0)
+		return (-1);
+	if ((v = getenv("BILLING_SCHEDULE")) != NULL && *v != '\0' &&
+	    parse_schedule("BILLING_SCHEDULE", v, &cfg->schedule_s) != 0)
+		return (-1);
+	if ((v = getenv("BILLING_JOB_WORKERS")) != NULL && *v != '\0' &&
+	    parse_int("BILLING_JOB_WORKERS", v, 0, 64, &cfg->job_workers) != 0)
+		return (-1);
+	if ((v = getenv("BILLING_RUN_BATCH")) != NULL && *v != '\0' &&
+	    parse_int("BILLING_RUN_BATCH", v, 1, 10000, &cfg->run_batch) != 0)
+		return (-1);
 	cfg->database_url = getenv("BILLING_DATABASE_URL");
 	cfg->tls_cert_key_file = getenv("BILLING_TLS_CERT_KEY");
 	if ((v = getenv("BILLING_WORKERS")) != NULL && *v != '\0' &&
@@ -113,6 +172,11 @@ srv_config_parse(srv_config *cfg, int argc, char **argv)
 		{ "default-timeout-ms", required_argument, NULL, 't' },
 		{ "max-timeout-ms", required_argument, NULL, 'm' },
 		{ "tls-cert-key", required_argument, NULL, 'k' },
+		{ "timezone", required_argument, NULL, 'z' },
+		{ "test-clock", no_argument, NULL, 'T' },
+		{ "schedule", required_argument, NULL, 's' },
+		{ "job-workers", required_argument, NULL, 'j' },
+		{ "run-batch", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -126,6 +190,8 @@ srv_config_parse(srv_config *cfg, int argc, char **argv)
 	if (argc > 1 && argv[1][0] != '-') {
 		if (strcmp(argv[1], "migrate") == 0)
 			cfg->command = SRV_MIGRATE;
+		else if (strcmp(argv[1], "worker") == 0)
+			cfg->command = SRV_WORKER;
 		else if (strcmp(argv[1], "serve") != 0) {
 			fprintf(stderr,
 			    "billing-server: unknown command '%s'\n", argv[1]);
@@ -176,6 +242,27 @@ srv_config_parse(srv_config *cfg, int argc, char **argv)
 		case 'k':
 			cfg->tls_cert_key_file = optarg;
 			break;
+		case 'z':
+			cfg->timezone = optarg;
+			break;
+		case 'T':
+			cfg->test_clock = true;
+			break;
+		case 's':
+			if (parse_schedule(
+			        "--schedule", optarg, &cfg->schedule_s) != 0)
+				return (-1);
+			break;
+		case 'j':
+			if (parse_int("--job-workers", optarg, 0, 64,
+			        &cfg->job_workers) != 0)
+				return (-1);
+			break;
+		case 'b':
+			if (parse_int("--run-batch", optarg, 1, 10000,
+			        &cfg->run_batch) != 0)
+				return (-1);
+			break;
 		case 'h':
 			cfg->command = SRV_HELP;
 			return (0);
@@ -204,6 +291,14 @@ srv_config_parse(srv_config *cfg, int argc, char **argv)
 		     u != NULL; u = strtok_r(NULL, ",", &save))
 			if (add_listen(cfg, u) != 0)
 				return (-1);
+	}
+	/* A run at the real time would bill years of test periods. */
+	if (cfg->schedule_s < 0)
+		cfg->schedule_s = cfg->test_clock ? 0 : DEFAULT_SCHEDULE_S;
+	if (caltime_set_zone(cfg->timezone) != 0) {
+		fprintf(stderr, "billing-server: unknown time zone '%s'\n",
+		    cfg->timezone);
+		return (-1);
 	}
 	if (cfg->database_url == NULL || cfg->database_url[0] == '\0') {
 		fprintf(stderr,

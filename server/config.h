@@ -14,6 +14,7 @@
 typedef enum srv_command {
 	SRV_SERVE,
 	SRV_MIGRATE,
+	SRV_WORKER, /* the job workers only, no RPC listener */
 	SRV_HELP,
 	SRV_VERSION,
 } srv_command;
@@ -28,6 +29,11 @@ typedef struct srv_config {
 	int default_timeout_ms;
 	int max_timeout_ms;
 	const char *tls_cert_key_file; /* PEM cert + key for tls+tcp:// */
+	const char *timezone;          /* the billing time zone */
+	bool test_clock;               /* honour x-billing-now */
+	int schedule_s;                /* billing run every N s; 0: off */
+	int job_workers;               /* background job threads */
+	int run_batch;                 /* subscriptions per run transaction */
 	char *listen_buf;              /* owns the BILLING_LISTEN copy */
 } srv_config;
 

@@ -7,9 +7,11 @@
 
 #include "../rpc/codec.h"
 #include "../rpc/envelope.h"
+#include "../rules/caltime.h"
 #include "../util/log.h"
 #include "call.h"
 #include "dispatch.h"
+#include "idempotency.h"
 
 /* What one call may allocate: the request and the response with room. */
 #define ARENA_LIMIT (RPC_MAX_MESSAGE_BYTES * 8)
@@ -19,15 +21,13 @@
 
 void
 dispatch_worker_init(dispatch_worker *w, int id, db_pool *pool,
-    const billing_server_impl *impl, int default_timeout_ms,
-    int max_timeout_ms)
+    const billing_server_impl *impl, const srv_config *cfg)
 {
 	memset(w, 0, sizeof(*w));
 	w->id = id;
 	w->pool = pool;
 	w->impl = impl;
-	w->default_timeout_ms = default_timeout_ms;
-	w->max_timeout_ms = max_timeout_ms;
+	w->cfg = cfg;
 	arena_init(&w->arena, ARENA_LIMIT);
 }
 
@@ -37,20 +37,14 @@ dispatch_worker_fini(dispatch_worker *w)
 	arena_fini(&w->arena);
 }
 
-static void
-clear_results(srv_call *call)
-{
-	for (int i = 0; i < call->n_results; i++)
-		PQclear(call->results[i]);
-	call->n_results = 0;
-}
-
 /* Runs the handler once, inside a transaction when the method mutates. */
 static int
 run_once(dispatch_worker *w, srv_call *call, const ProtobufCMessage *req,
     ProtobufCMessage **resp)
 {
 	const billing_method *m = call->method;
+	const char *key =
+	    m->read_only ? NULL : call_meta(call, RPC_META_IDEMPOTENCY_KEY);
 	int rv;
 
 	rv = db_ensure(call->db, &call->status);
@@ -62,7 +56,17 @@ run_once(dispatch_worker *w, srv_call *call, const ProtobufCMessage *req,
 	         call->db, "BEGIN", call->deadline_us, &call->status)) != 0)
 		return (rv);
 
-	rv = billing_invokers[m->id](w->impl, call, req, resp);
+	rv = 0;
+	if (key != NULL && key[0] != '\0')
+		rv = idem_claim(call, key, resp);
+	else
+		key = NULL;
+	/* With a replayed response, nothing runs. */
+	if (rv == 0 && *resp == NULL) {
+		rv = billing_invokers[m->id](w->impl, call, req, resp);
+		if (rv == 0 && *resp != NULL && key != NULL)
+			rv = idem_store(call, key, *resp);
+	}
 	if (rv == BILLING_DISPATCH_UNBOUND)
 		rv = call_error(call, BILLING_UNIMPLEMENTED, NULL,
 		    "%s is not implemented by this server", m->full_name);
@@ -102,10 +106,21 @@ run(dispatch_worker *w, srv_call *call, const ProtobufCMessage *req,
 		    db_now_us() >= call->deadline_us)
 			break;
 		/* Lost a conflict: nothing was written, run it again. */
-		clear_results(call);
+		call_release_results(call);
 		billing_status_fini(&call->status);
 	}
 	return (rv);
+}
+
+/* x-billing-now replaces the call's now when valid; else it is ignored. */
+static void
+test_clock_now(srv_call *call)
+{
+	const char *v = call_meta(call, RPC_META_NOW);
+	cal_wall w;
+
+	if (v != NULL && cal_wall_parse(v, &w))
+		call->now_us = cal_from_wall(&w);
 }
 
 /* Decodes envelope and request into the call; a status code on failure. */
@@ -139,9 +154,11 @@ decode(dispatch_worker *w, srv_call *call, const uint8_t *buf, size_t len,
 		call->deadline_us = env->deadline_us;
 	}
 	if (call->deadline_us >
-	    call->start_us + (int64_t) w->max_timeout_ms * 1000)
+	    call->start_us + (int64_t) w->cfg->max_timeout_ms * 1000)
 		call->deadline_us =
-		    call->start_us + (int64_t) w->max_timeout_ms * 1000;
+		    call->start_us + (int64_t) w->cfg->max_timeout_ms * 1000;
+	if (w->cfg->test_clock)
+		test_clock_now(call);
 
 	return (rpc_unpack(call->method->input, env->payload.data,
 	    env->payload.len, RPC_MAX_MESSAGE_BYTES, &w->arena.pb, "request",
@@ -236,17 +253,19 @@ dispatch_frame(dispatch_worker *w, const uint8_t *buf, size_t len)
 	memset(&call, 0, sizeof(call));
 	call.arena = &w->arena;
 	call.db = db_pool_take(w->pool);
+	call.pool = w->pool;
+	call.cfg = w->cfg;
 	call.start_us = db_now_us();
-	call.now_us = call.start_us;
+	call.now_us = call.start_us - call.start_us % US_PER_SEC;
 	call.deadline_us =
-	    call.start_us + (int64_t) w->default_timeout_ms * 1000;
+	    call.start_us + (int64_t) w->cfg->default_timeout_ms * 1000;
 
 	if (decode(w, &call, buf, len, &req) == 0)
 		run(w, &call, req, &resp);
 	reply = encode(w, &call, resp);
 	log_call(w, &call);
 
-	clear_results(&call);
+	call_release_results(&call);
 	db_pool_give(w->pool, call.db);
 	billing_status_fini(&call.status);
 	arena_reset(&w->arena);

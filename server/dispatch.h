@@ -5,6 +5,13 @@
  * the request -> (BEGIN for a mutating method) -> handler -> COMMIT or
  * ROLLBACK -> encode the reply -> log one line.
  *
+ * The call's "now" is the server's clock truncated to the second (the
+ * legacy app's DATETIMEs had no fraction), or with the test clock on,
+ * the x-billing-now metadata when it is a valid wall-clock time.
+ *
+ * A mutating call with an idempotency-key claims the key first thing in
+ * its transaction and stores its response there (see idempotency.h).
+ *
  * A mutating method runs in one transaction: a handler that fails leaves
  * the database as it was. A transaction that loses a serialization or
  * deadlock conflict is run again, up to DISPATCH_MAX_ATTEMPTS times.
@@ -21,6 +28,7 @@
 
 #include "arena.h"
 #include "billing_server_dispatch.h"
+#include "config.h"
 #include "db.h"
 
 #define DISPATCH_MAX_ATTEMPTS 3
@@ -30,13 +38,11 @@ typedef struct dispatch_worker {
 	arena arena;
 	db_pool *pool; /* the server's connections */
 	const billing_server_impl *impl;
-	int default_timeout_ms; /* for calls that carry no deadline */
-	int max_timeout_ms;     /* deadlines further out are cut to this */
+	const srv_config *cfg; /* timeouts, test clock */
 } dispatch_worker;
 
 void dispatch_worker_init(dispatch_worker *w, int id, db_pool *pool,
-    const billing_server_impl *impl, int default_timeout_ms,
-    int max_timeout_ms);
+    const billing_server_impl *impl, const srv_config *cfg);
 void dispatch_worker_fini(dispatch_worker *w);
 
 /*

@@ -48,6 +48,66 @@ events_record(srv_call *call, const char *type, const char *object_type,
 	return (call_query(call, &INSERT_EVENT, 9, p, &res));
 }
 
+static const db_stmt INSERT_BATCH = {
+	"events_insert_batch",
+	"INSERT INTO events (customer_id, type, object_type, object_id,"
+	" before_status, after_status, request_id, created_at, data)"
+	" SELECT u.c, u.t, u.ot, u.oid, u.b, u.a, $8, billing_ts($9),"
+	"   coalesce(u.d::jsonb, '{}')"
+	" FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[],"
+	"   $5::text[], $6::text[], $7::text[]) AS u(c, t, ot, oid, b, a, d)"
+};
+
+void
+events_batch_init(events_batch *b, srv_call *call)
+{
+	pgarray_init(&b->customer_id, call->arena);
+	pgarray_init(&b->type, call->arena);
+	pgarray_init(&b->object_type, call->arena);
+	pgarray_init(&b->object_id, call->arena);
+	pgarray_init(&b->before, call->arena);
+	pgarray_init(&b->after, call->arena);
+	pgarray_init(&b->data, call->arena);
+	b->n = 0;
+}
+
+void
+events_batch_add(events_batch *b, const char *type, const char *object_type,
+    int64_t object_id, int64_t customer_id, const char *before,
+    const char *after, const char *data_json)
+{
+	if (customer_id > 0)
+		pgarray_int64(&b->customer_id, customer_id);
+	else
+		pgarray_null(&b->customer_id);
+	pgarray_str(&b->type, type);
+	pgarray_str(&b->object_type, object_type);
+	pgarray_int64(&b->object_id, object_id);
+	pgarray_str(&b->before, before);
+	pgarray_str(&b->after, after);
+	pgarray_str(&b->data, data_json);
+	b->n++;
+}
+
+int
+events_batch_flush(srv_call *call, events_batch *b)
+{
+	char now[21];
+	const char *p[9] = { pgarray_text(&b->customer_id),
+		pgarray_text(&b->type), pgarray_text(&b->object_type),
+		pgarray_text(&b->object_id), pgarray_text(&b->before),
+		pgarray_text(&b->after), pgarray_text(&b->data),
+		call->request_id, call_fmt_int64(now, call->now_us) };
+	PGresult *res;
+
+	if (b->n == 0)
+		return (0);
+	for (int i = 0; i < 7; i++)
+		if (p[i] == NULL)
+			return (call_oom(call));
+	return (call_query(call, &INSERT_BATCH, 9, p, &res));
+}
+
 static Billing__V1__Event *
 from_row(srv_call *call, const PGresult *res, int row, int c)
 {

@@ -15,24 +15,45 @@
 #include "handlers.h"
 #include "migrate.h"
 #include "server.h"
+#include "worker.h"
 
 #ifndef BILLING_VERSION
 #define BILLING_VERSION "dev"
 #endif
 
 const billing_server_impl handlers_impl = {
+	.billing = &billing_impl,
 	.customers = &customers_impl,
-	.plans = &plans_impl,
 	.events = &events_impl,
 	.health = &health_impl,
+	.invoices = &invoices_impl,
+	.payments = &payments_impl,
+	.plans = &plans_impl,
+	.subscriptions = &subscriptions_impl,
 };
 
+/* Waits for SIGTERM or SIGINT (blocked in every thread); returns it. */
 static int
-serve(const srv_config *cfg)
+wait_for_stop(const sigset_t *set)
+{
+	int sig = 0;
+
+	do {
+		if (sigwait(set, &sig) != 0)
+			break;
+	} while (sig == SIGPIPE);
+	log_printf(LOG_INFO, "msg=\"stopping\" signal=%s",
+	    sig == SIGINT ? "SIGINT" : "SIGTERM");
+	return (sig);
+}
+
+/* serve: the RPC server and its job workers; worker: the jobs only. */
+static int
+serve(const srv_config *cfg, bool rpc)
 {
 	sigset_t set;
-	srv *s;
-	int sig = 0;
+	srv *s = NULL;
+	worker *w = NULL;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -41,15 +62,17 @@ serve(const srv_config *cfg)
 	/* Before any thread starts, so that every thread inherits it. */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	if (srv_start(&s, cfg, &handlers_impl) != 0)
+	if (rpc && srv_start(&s, cfg, &handlers_impl) != 0)
 		return (1);
-	do {
-		if (sigwait(&set, &sig) != 0)
-			break;
-	} while (sig == SIGPIPE);
-	log_printf(LOG_INFO, "msg=\"stopping\" signal=%s",
-	    sig == SIGINT ? "SIGINT" : "SIGTERM");
-	srv_stop(s);
+	if (worker_start(&w, cfg) != 0) {
+		if (s != NULL)
+			srv_stop(s);
+		return (1);
+	}
+	wait_for_stop(&set);
+	if (s != NULL)
+		srv_stop(s);
+	worker_stop(w);
 	log_printf(LOG_INFO, "msg=\"stopped\"");
 	return (0);
 }
@@ -75,8 +98,11 @@ main(int argc, char **argv)
 	case SRV_MIGRATE:
 		rv = migrate_run(cfg.database_url, &applied) == 0 ? 0 : 1;
 		break;
+	case SRV_WORKER:
+		rv = serve(&cfg, false);
+		break;
 	default:
-		rv = serve(&cfg);
+		rv = serve(&cfg, true);
 		break;
 	}
 	srv_config_fini(&cfg);

@@ -126,8 +126,7 @@ start_worker(srv *s, worker *w, int id, const srv_config *cfg,
 	int rv;
 
 	w->s = s;
-	dispatch_worker_init(&w->d, id, &s->pool, impl,
-	    cfg->default_timeout_ms, cfg->max_timeout_ms);
+	dispatch_worker_init(&w->d, id, &s->pool, impl, cfg);
 	if ((rv = nng_ctx_open(&w->ctx, s->sock)) != 0 ||
 	    (rv = nng_aio_alloc(&w->aio, NULL, NULL)) != 0) {
 		log_printf(LOG_ERROR,
@@ -158,7 +157,9 @@ srv_start(srv **out, const srv_config *cfg, const billing_server_impl *impl)
 		return (-1);
 	}
 	s->n_workers = cfg->workers;
-	if (db_pool_init(&s->pool, cfg->database_url, cfg->workers) != 0) {
+	/* Two per worker: Billing.RunCycle commits its batches beside the
+	 * call's own transaction. */
+	if (db_pool_init(&s->pool, cfg->database_url, 2 * cfg->workers) != 0) {
 		log_printf(LOG_ERROR, "msg=\"out of memory\"");
 		free(s->workers);
 		free(s);
