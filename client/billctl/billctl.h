@@ -48,6 +48,8 @@ typedef enum bctl_kind {
 	BCTL_BOOL,  /* a flag without value: true */
 	BCTL_EMPTY, /* a flag without value: the message field, empty */
 	BCTL_META,  /* KEY=VALUE, repeatable: appended to field (entries) */
+	BCTL_SET,   /* a flag without value: the JSON value in choices */
+	BCTL_TIME,  /* an instant, 2024-01-31T23:00:00Z: microseconds */
 } bctl_kind;
 
 #define BCTL_REQUIRED 0x1u
@@ -59,7 +61,8 @@ typedef struct bctl_opt {
 	bctl_kind kind;
 	const char *field; /* dotted path in the request: "page.page_size" */
 	unsigned flags;
-	const char *choices; /* BCTL_ENUM: "active|suspended" */
+	/* BCTL_ENUM: "active|suspended"; BCTL_SET: "false", "\"FAILED\"" */
+	const char *choices;
 	const char *help;
 } bctl_opt;
 
@@ -85,6 +88,12 @@ typedef struct bctl_cmd {
 	int (*show)(FILE *fp, const ProtobufCMessage *resp);
 	/* The exit status a successful response means; NULL: 0. */
 	int (*verdict)(const ProtobufCMessage *resp);
+	/*
+	 * Non-NULL: the method called instead when the request has the
+	 * field alt_field ("invoices show --number" calls GetByNumber).
+	 */
+	const billing_method *alt;
+	const char *alt_field;
 } bctl_cmd;
 
 typedef struct bctl_group {
@@ -97,8 +106,24 @@ typedef struct bctl_group {
 
 extern const bctl_group customers_group;
 extern const bctl_group plans_group;
+extern const bctl_group subscriptions_group;
+extern const bctl_group invoices_group;
+extern const bctl_group payments_group;
+extern const bctl_group billing_group;
 extern const bctl_group events_group;
 extern const bctl_group health_group;
+
+/*
+ * cmd_subscriptions.c, cmd_invoices.c: a subscription or an invoice as
+ * the rows of a table, each line indented by indent spaces; the commands
+ * whose responses hold one print it so. An invoice's items follow as a
+ * table of their own when it has any, or always when items is true
+ * ("items: none"). An exit code.
+ */
+int show_subscription_at(
+    FILE *fp, const Billing__V1__Subscription *s, int indent);
+int show_invoice_at(
+    FILE *fp, const Billing__V1__Invoice *inv, int indent, bool items);
 
 /* main.c: "billctl: " + message on stderr; returns BCTL_EXIT_USAGE. */
 int bctl_usage_error(const char *fmt, ...)
@@ -126,5 +151,25 @@ int describe_main(const bctl_ctx *ctx, int argc, char **argv);
 int group_main(
     const bctl_ctx *ctx, const bctl_group *g, int argc, char **argv);
 void group_usage(FILE *fp, const bctl_group *g);
+
+/* The parts of a run, for the tests. */
+
+/* The command of g called name (g->self for a group without). */
+const bctl_cmd *group_cmd(const bctl_group *g, const char *name);
+
+/*
+ * The request command c of g makes of argv (argv[0] the command's name),
+ * checked with c->check. Returns 0 with *req set (json_decref it) and
+ * *json telling whether --json was given; or, for -h, the usage printed
+ * to stdout and 0 with *req NULL; or an exit code, the error printed.
+ */
+int group_request(const bctl_group *g, const bctl_cmd *c, int argc,
+    char **argv, json_t **req, bool *json);
+
+/* The method c calls for req: c->alt when req has c->alt_field. */
+const billing_method *group_method(const bctl_cmd *c, const json_t *req);
+
+/* The usage text of command c of g (what -h prints). */
+void group_cmd_usage(FILE *fp, const bctl_group *g, const bctl_cmd *c);
 
 #endif /* BILLCTL_H */

@@ -41,7 +41,7 @@ static const bctl_opt FIND_OPTS[] = {
 
 static const bctl_opt LIST_OPTS[] = {
 	{ "status", "S", BCTL_ENUM, "status", 0, "active|suspended|deleted",
-	    "only customers in this status (default: all but deleted)" },
+	    "only customers in this status (default: not deleted)" },
 	BCTL_PAGE_OPTS,
 	{ .name = NULL },
 };
@@ -207,20 +207,21 @@ show_list(FILE *fp, const ProtobufCMessage *resp)
 
 static const bctl_cmd CMDS[] = {
 	{ "create", "Creates a customer", &billing_method_customers_create,
-	    CREATE_OPTS, NULL, show_customer, NULL },
+	    CREATE_OPTS, NULL, show_customer, NULL, NULL, NULL },
 	{ "get", "Shows a customer", &billing_method_customers_get, GET_OPTS,
-	    NULL, show_customer, NULL },
+	    NULL, show_customer, NULL, NULL, NULL },
 	{ "find", "Finds a live customer by email",
 	    &billing_method_customers_find, FIND_OPTS, NULL, show_customer,
-	    NULL },
+	    NULL, NULL, NULL },
 	{ "list", "Lists customers, oldest first",
-	    &billing_method_customers_list, LIST_OPTS, NULL, show_list, NULL },
+	    &billing_method_customers_list, LIST_OPTS, NULL, show_list, NULL,
+	    NULL, NULL },
 	{ "update", "Changes the fields given; --meta replaces all the meta",
 	    &billing_method_customers_update, UPDATE_OPTS, check_update,
-	    show_customer, NULL },
+	    show_customer, NULL, NULL, NULL },
 	{ "delete", "Marks a customer deleted and cancels its subscriptions",
 	    &billing_method_customers_delete, DELETE_OPTS, NULL, show_deleted,
-	    NULL },
+	    NULL, NULL, NULL },
 	{ .name = NULL },
 };
 

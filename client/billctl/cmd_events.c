@@ -13,6 +13,10 @@ static const bctl_opt LIST_OPTS[] = {
 	    "events of this object (with --object-type)" },
 	{ "customer-id", "N", BCTL_INT64, "customer_id", 0, NULL,
 	    "events of this customer's objects" },
+	{ "since", "TIME", BCTL_TIME, "since_us", 0, NULL,
+	    "at or after TIME (UTC), e.g. 2024-01-31T23:00:00Z" },
+	{ "until", "TIME", BCTL_TIME, "until_us", 0, NULL,
+	    "before TIME (UTC)" },
 	BCTL_PAGE_OPTS,
 	{ .name = NULL },
 };
@@ -56,7 +60,8 @@ show_list(FILE *fp, const ProtobufCMessage *resp)
 
 static const bctl_cmd CMDS[] = {
 	{ "list", "Lists events, oldest first; filters combine",
-	    &billing_method_events_list, LIST_OPTS, NULL, show_list, NULL },
+	    &billing_method_events_list, LIST_OPTS, NULL, show_list, NULL,
+	    NULL, NULL },
 	{ .name = NULL },
 };
 

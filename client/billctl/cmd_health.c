@@ -6,7 +6,7 @@
 
 static const bctl_opt OPTS[] = {
 	{ "service", "S", BCTL_STRING, "service", 0, NULL,
-	    "a service such as billing.v1.Customers (default: the server)" },
+	    "e.g. billing.v1.Customers (default: the server)" },
 	{ .name = NULL },
 };
 
@@ -51,7 +51,8 @@ serving(const ProtobufCMessage *resp)
 }
 
 static const bctl_cmd CHECK = { "check", "Asks whether the server serves",
-	&billing_method_health_check, OPTS, NULL, show_health, serving };
+	&billing_method_health_check, OPTS, NULL, show_health, serving, NULL,
+	NULL };
 
 const bctl_group health_group = {
 	.name = "health",

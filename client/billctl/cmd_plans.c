@@ -127,14 +127,15 @@ show_list(FILE *fp, const ProtobufCMessage *resp)
 
 static const bctl_cmd CMDS[] = {
 	{ "create", "Creates a plan", &billing_method_plans_create,
-	    CREATE_OPTS, NULL, show_plan, NULL },
+	    CREATE_OPTS, NULL, show_plan, NULL, NULL, NULL },
 	{ "get", "Shows a plan, by id or by code", &billing_method_plans_get,
-	    GET_OPTS, check_get, show_plan, NULL },
+	    GET_OPTS, check_get, show_plan, NULL, NULL, NULL },
 	{ "list", "Lists the active plans (--all: archived too)",
-	    &billing_method_plans_list, LIST_OPTS, NULL, show_list, NULL },
-	{ "archive", "Archives a plan: no new subscriptions to it",
-	    &billing_method_plans_archive, ARCHIVE_OPTS, NULL, show_plan,
+	    &billing_method_plans_list, LIST_OPTS, NULL, show_list, NULL, NULL,
 	    NULL },
+	{ "archive", "Archives a plan: no new subscriptions to it",
+	    &billing_method_plans_archive, ARCHIVE_OPTS, NULL, show_plan, NULL,
+	    NULL, NULL },
 	{ .name = NULL },
 };
 

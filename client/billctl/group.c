@@ -17,6 +17,7 @@
 #include "billctl.h"
 #include "money.h"
 #include "pbjson.h"
+#include "timefmt.h"
 
 #define MAX_OPTS 32
 
@@ -142,7 +143,7 @@ apply(const char *who, const bctl_opt *o, const char *text, json_t *req)
 	char label[64];
 	json_t *v = NULL;
 	long long n;
-	int64_t minor;
+	int64_t minor, us;
 
 	opt_label(o, label, sizeof(label));
 	switch (o->kind) {
@@ -180,6 +181,17 @@ apply(const char *who, const bctl_opt *o, const char *text, json_t *req)
 		break;
 	case BCTL_BOOL:
 		v = json_true();
+		break;
+	case BCTL_SET:
+		v = json_loads(o->choices, JSON_DECODE_ANY, NULL);
+		break;
+	case BCTL_TIME:
+		if (timefmt_parse_iso(text, &us) != 0)
+			return (bctl_usage_error("%s %s: \"%s\" is not an "
+			                         "instant such as "
+			                         "2024-01-31T23:00:00Z (UTC)",
+			    who, label, text));
+		v = json_integer(us);
 		break;
 	case BCTL_EMPTY: {
 		char last[64];
@@ -253,6 +265,14 @@ is_global(const char *name, size_t len)
 		    strncmp(globals[i], name, len) == 0)
 			return (true);
 	return (false);
+}
+
+/* A flag that takes no value. */
+static bool
+is_flag(const bctl_opt *o)
+{
+	return (o->kind == BCTL_BOOL || o->kind == BCTL_EMPTY ||
+	    o->kind == BCTL_SET);
 }
 
 /* A negative number is a value, not an option. */
@@ -331,7 +351,7 @@ parse_args(
 			return (bctl_usage_error(
 			    "%s: --%s given twice", who, o->name));
 		p->seen[idx] = true;
-		if (o->kind == BCTL_BOOL || o->kind == BCTL_EMPTY) {
+		if (is_flag(o)) {
 			if (eq != NULL)
 				return (bctl_usage_error("%s: --%s takes no "
 				                         "value",
@@ -357,8 +377,18 @@ parse_args(
 	return (0);
 }
 
-static void
-cmd_usage(FILE *fp, const bctl_group *g, const bctl_cmd *c)
+/* The option that carries field, for the usage text. */
+static const bctl_opt *
+opt_of_field(const bctl_cmd *c, const char *field)
+{
+	for (size_t i = 0; c->opts[i].name != NULL; i++)
+		if (strcmp(c->opts[i].field, field) == 0)
+			return (&c->opts[i]);
+	return (NULL);
+}
+
+void
+group_cmd_usage(FILE *fp, const bctl_group *g, const bctl_cmd *c)
 {
 	char label[64], word[96];
 	int col;
@@ -374,7 +404,7 @@ cmd_usage(FILE *fp, const bctl_group *g, const bctl_cmd *c)
 		if (o->flags & BCTL_POSITIONAL)
 			n = snprintf(
 			    word, sizeof(word), req ? "%s" : "[%s]", o->name);
-		else if (o->kind == BCTL_BOOL || o->kind == BCTL_EMPTY)
+		else if (is_flag(o))
 			n = snprintf(word, sizeof(word), "[--%s]", o->name);
 		else
 			n = snprintf(word, sizeof(word),
@@ -385,9 +415,16 @@ cmd_usage(FILE *fp, const bctl_group *g, const bctl_cmd *c)
 			col = fprintf(fp, "\n       ") - 1;
 		col += fprintf(fp, " %s", word);
 	}
-	fprintf(fp, "%s[--json]\n\n%s.\nCalls %s.\n",
+	fprintf(fp, "%s[--json]\n\n%s.\nCalls %s",
 	    col + 9 > 79 ? "\n        " : " ", c->summary,
 	    c->method->full_name);
+	if (c->alt != NULL) {
+		const bctl_opt *o = opt_of_field(c, c->alt_field);
+
+		opt_label(o, label, sizeof(label));
+		fprintf(fp, ",\nor %s with %s", c->alt->full_name, label);
+	}
+	fprintf(fp, ".\n");
 	if (c->opts[0].name == NULL)
 		return;
 	fprintf(fp, "\nOptions:\n");
@@ -413,8 +450,10 @@ cmd_usage(FILE *fp, const bctl_group *g, const bctl_cmd *c)
 void
 group_usage(FILE *fp, const bctl_group *g)
 {
+	size_t w = 10; /* the names' column, as wide as the widest */
+
 	if (g->self != NULL) {
-		cmd_usage(fp, g, g->self);
+		group_cmd_usage(fp, g, g->self);
 		return;
 	}
 	fprintf(fp,
@@ -422,28 +461,37 @@ group_usage(FILE *fp, const bctl_group *g)
 	    "Commands:\n",
 	    g->name, g->summary);
 	for (size_t i = 0; g->cmds[i].name != NULL; i++)
-		fprintf(
-		    fp, "  %-10s %s\n", g->cmds[i].name, g->cmds[i].summary);
+		if (strlen(g->cmds[i].name) > w)
+			w = strlen(g->cmds[i].name);
+	for (size_t i = 0; g->cmds[i].name != NULL; i++)
+		fprintf(fp, "  %-*s %s\n", (int) w, g->cmds[i].name,
+		    g->cmds[i].summary);
 	fprintf(fp, "\nbillctl %s COMMAND -h shows a command's options.\n",
 	    g->name);
 }
 
-/* Parses, builds the request, calls, prints: an exit code. */
-static int
-run(const bctl_ctx *ctx, const bctl_group *g, const bctl_cmd *c, int argc,
-    char **argv)
+/* "customers create", for messages. */
+static void
+cmd_who(const bctl_group *g, const bctl_cmd *c, char *who, size_t cap)
 {
-	ProtobufCMessage *req = NULL, *resp = NULL;
-	bctl_ctx local = *ctx;
+	snprintf(who, cap, "%s%s%s", g->name, c != g->self ? " " : "",
+	    c != g->self ? c->name : "");
+}
+
+int
+group_request(const bctl_group *g, const bctl_cmd *c, int argc, char **argv,
+    json_t **req, bool *json)
+{
 	char err[512], who[64];
 	parsed p;
 	int rv;
 
-	snprintf(who, sizeof(who), "%s%s%s", g->name, c != g->self ? " " : "",
-	    c != g->self ? c->name : "");
+	*req = NULL;
+	*json = false;
+	cmd_who(g, c, who, sizeof(who));
 	if ((rv = parse_args(c, who, argc, argv, &p)) != 0 || p.help) {
 		if (p.help)
-			cmd_usage(stdout, g, c);
+			group_cmd_usage(stdout, g, c);
 		json_decref(p.req);
 		return (rv);
 	}
@@ -452,12 +500,55 @@ run(const bctl_ctx *ctx, const bctl_group *g, const bctl_cmd *c, int argc,
 		json_decref(p.req);
 		return (bctl_usage_error("%s: %s", who, err));
 	}
-	rv = pbjson_from_json(c->method->input, p.req, &req, err, sizeof(err));
-	json_decref(p.req);
-	if (rv != 0)
+	*req = p.req;
+	*json = p.json;
+	return (0);
+}
+
+const billing_method *
+group_method(const bctl_cmd *c, const json_t *req)
+{
+	if (c->alt != NULL && json_object_get(req, c->alt_field) != NULL)
+		return (c->alt);
+	return (c->method);
+}
+
+const bctl_cmd *
+group_cmd(const bctl_group *g, const char *name)
+{
+	if (g->self != NULL)
+		return (g->self);
+	for (size_t i = 0; g->cmds[i].name != NULL; i++)
+		if (strcmp(g->cmds[i].name, name) == 0)
+			return (&g->cmds[i]);
+	return (NULL);
+}
+
+/* Parses, builds the request, calls, prints: an exit code. */
+static int
+run(const bctl_ctx *ctx, const bctl_group *g, const bctl_cmd *c, int argc,
+    char **argv)
+{
+	ProtobufCMessage *req = NULL, *resp = NULL;
+	const billing_method *m;
+	bctl_ctx local = *ctx;
+	char err[512], who[64];
+	json_t *jreq;
+	bool json;
+	int rv;
+
+	if ((rv = group_request(g, c, argc, argv, &jreq, &json)) != 0 ||
+	    jreq == NULL)
+		return (rv);
+	m = group_method(c, jreq);
+	rv = pbjson_from_json(m->input, jreq, &req, err, sizeof(err));
+	json_decref(jreq);
+	if (rv != 0) {
+		cmd_who(g, c, who, sizeof(who));
 		return (bctl_usage_error("%s: %s", who, err));
-	local.json = ctx->json || p.json;
-	rv = invoke_call(&local, c->method, req, &resp);
+	}
+	local.json = ctx->json || json;
+	rv = invoke_call(&local, m, req, &resp);
 	protobuf_c_message_free_unpacked(req, NULL);
 	if (rv != BCTL_EXIT_OK)
 		return (rv);
@@ -471,6 +562,8 @@ run(const bctl_ctx *ctx, const bctl_group *g, const bctl_cmd *c, int argc,
 int
 group_main(const bctl_ctx *ctx, const bctl_group *g, int argc, char **argv)
 {
+	const bctl_cmd *c;
+
 	if (g->self != NULL)
 		return (run(ctx, g, g->self, argc, argv));
 	if (argc < 2) {
@@ -482,9 +575,8 @@ group_main(const bctl_ctx *ctx, const bctl_group *g, int argc, char **argv)
 		group_usage(stdout, g);
 		return (BCTL_EXIT_OK);
 	}
-	for (size_t i = 0; g->cmds[i].name != NULL; i++)
-		if (strcmp(g->cmds[i].name, argv[1]) == 0)
-			return (run(ctx, g, &g->cmds[i], argc - 1, argv + 1));
+	if ((c = group_cmd(g, argv[1])) != NULL)
+		return (run(ctx, g, c, argc - 1, argv + 1));
 	return (bctl_usage_error("%s: unknown command \"%s\" (billctl %s -h "
 	                         "lists them)",
 	    g->name, argv[1], g->name));

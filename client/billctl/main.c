@@ -18,6 +18,10 @@
 static const bctl_group *const GROUPS[] = {
 	&customers_group,
 	&plans_group,
+	&subscriptions_group,
+	&invoices_group,
+	&payments_group,
+	&billing_group,
 	&events_group,
 	&health_group,
 };

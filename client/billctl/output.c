@@ -151,6 +151,12 @@ width(const char *s)
 int
 out_table_print(const out_table *t, FILE *fp)
 {
+	return (out_table_print_indent(t, fp, 0));
+}
+
+int
+out_table_print_indent(const out_table *t, FILE *fp, int indent)
+{
 	size_t *w = calloc(t->ncols, sizeof(*w));
 
 	if (w == NULL)
@@ -163,6 +169,7 @@ out_table_print(const out_table *t, FILE *fp)
 				w[c] = n;
 		}
 	for (size_t r = 0; r < t->nrows; r++) {
+		fprintf(fp, "%*s", indent, "");
 		for (size_t c = 0; c < t->ncols; c++) {
 			const char *cell = t->cells[r * t->ncols + c];
 
@@ -176,6 +183,24 @@ out_table_print(const out_table *t, FILE *fp)
 	}
 	free(w);
 	return (ferror(fp) ? -1 : 0);
+}
+
+int
+out_pairs(FILE *fp, const char *const (*rows)[2], size_t n, int indent)
+{
+	out_table *t = out_table_new(2, NULL);
+	int rv = BCTL_EXIT_RPC;
+
+	if (t == NULL)
+		return (rv);
+	for (size_t i = 0; i < n; i++)
+		if (out_table_add(t, rows[i]) != 0)
+			goto out;
+	if (out_table_print_indent(t, fp, indent) == 0)
+		rv = BCTL_EXIT_OK;
+out:
+	out_table_free(t);
+	return (rv);
 }
 
 void

@@ -32,6 +32,15 @@ int out_table_add(out_table *t, const char *const *cells);
 /* Prints the table; 0, or -1 on a write error. */
 int out_table_print(const out_table *t, FILE *fp);
 
+/* The same, each line after indent spaces. */
+int out_table_print_indent(const out_table *t, FILE *fp, int indent);
+
+/*
+ * Prints n (label, value) rows as a table without header, indented by
+ * indent spaces: a message shown a field a line. An exit code.
+ */
+int out_pairs(FILE *fp, const char *const (*rows)[2], size_t n, int indent);
+
 void out_table_free(out_table *t);
 
 /* Prints s with control characters and invalid UTF-8 replaced by '?'. */
@@ -45,7 +54,7 @@ void out_page(FILE *fp, const Billing__V1__PageInfo *pi, size_t rows);
 
 /* Room for the text of one list cell (a formatted money or time fits). */
 #define OUT_CELL_BYTES 160
-#define OUT_LIST_MAX_COLS 12
+#define OUT_LIST_MAX_COLS 16
 
 /*
  * Fills cells[0..ncols) for row i of a list response; a cell's text may

@@ -83,26 +83,58 @@ digits(const char *s, int n, int *out)
 	return (true);
 }
 
-bool
-timefmt_wall_valid(const char *s)
+/* The fields of "YYYY-MM-DD?HH:MM:SS" (? being sep), checked as a date. */
+typedef struct civil {
+	int y, mo, d, h, mi, se;
+} civil;
+
+static bool
+parse_civil(const char *s, char sep, civil *c)
 {
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
 		30, 31 };
-	int y, mo, d, h, mi, se;
 
-	if (strlen(s) != 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' ||
+	if (strlen(s) < 19 || s[4] != '-' || s[7] != '-' || s[10] != sep ||
 	    s[13] != ':' || s[16] != ':')
 		return (false);
-	if (!digits(s, 4, &y) || !digits(s + 5, 2, &mo) ||
-	    !digits(s + 8, 2, &d) || !digits(s + 11, 2, &h) ||
-	    !digits(s + 14, 2, &mi) || !digits(s + 17, 2, &se))
+	if (!digits(s, 4, &c->y) || !digits(s + 5, 2, &c->mo) ||
+	    !digits(s + 8, 2, &c->d) || !digits(s + 11, 2, &c->h) ||
+	    !digits(s + 14, 2, &c->mi) || !digits(s + 17, 2, &c->se))
 		return (false);
-	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-	    h > 23 || mi > 59 || se > 59)
+	if (c->y < 1 || c->mo < 1 || c->mo > 12 || c->d < 1 ||
+	    c->d > mdays[c->mo - 1] || c->h > 23 || c->mi > 59 || c->se > 59)
 		return (false);
 	/* 29 February only in leap years. */
-	if (mo == 2 && d == 29 &&
-	    !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+	if (c->mo == 2 && c->d == 29 &&
+	    !(c->y % 4 == 0 && (c->y % 100 != 0 || c->y % 400 == 0)))
 		return (false);
 	return (true);
+}
+
+int
+timefmt_parse_iso(const char *s, int64_t *us)
+{
+	civil c;
+	int64_t y, m, era, yoe, doy, doe, days;
+
+	if (!parse_civil(s, 'T', &c) || strcmp(s + 19, "Z") != 0)
+		return (-1);
+	/* Howard Hinnant's days_from_civil; years are positive here. */
+	y = c.y - (c.mo <= 2);
+	m = c.mo;
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + c.d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	days = era * 146097 + doe - 719468;
+	*us = ((days * 86400) + c.h * 3600 + c.mi * 60 + c.se) * 1000000;
+	return (0);
+}
+
+bool
+timefmt_wall_valid(const char *s)
+{
+	civil c;
+
+	return (strlen(s) == 19 && parse_civil(s, ' ', &c));
 }

@@ -24,6 +24,12 @@ int timefmt_duration_ms(const char *s, int *ms);
 /* Formats us as "2024-01-31T23:59:59Z" (UTC, whole seconds, floored). */
 void timefmt_iso(int64_t us, char *buf, size_t cap);
 
+/*
+ * Parses an instant in the form timefmt_iso prints, "2024-01-31T23:59:59Z"
+ * (UTC, years 0001-9999). Returns 0 and sets *us, or -1.
+ */
+int timefmt_parse_iso(const char *s, int64_t *us);
+
 /* Whether s is a valid "YYYY-MM-DD HH:MM:SS" (the x-billing-now form). */
 bool timefmt_wall_valid(const char *s);
 

@@ -42,7 +42,7 @@ print(s.getsockname()[1])')
 tls="tls+tcp://localhost:$port"
 
 "$stack" start "$tmp/stack" "$server" --listen "tls+tcp://127.0.0.1:$port" \
-    --tls-cert-key "$tmp/cert-key.pem" >"$tmp/urls"
+    --tls-cert-key "$tmp/cert-key.pem" --test-clock >"$tmp/urls"
 BILLING_SERVER=$(sed -n 2p "$tmp/urls")
 export BILLING_SERVER
 down="ipc://$tmp/nobody-listens.sock"
@@ -158,6 +158,78 @@ expect 0 health --help
 expect 2 customers
 expect 2 customers frobnicate
 err_has 'unknown command "frobnicate"'
+
+# The commands of services still being served: their help, and the usage
+# errors billctl finds before it calls.
+expect 0 --help
+out_has '^  subscriptions COMMAND'
+out_has '^  invoices COMMAND'
+out_has '^  payments COMMAND'
+out_has '^  billing COMMAND'
+expect 0 subscriptions -h
+for c in create get list cancel reactivate change-plan; do
+	out_has "^  $c "
+done
+expect 0 subscriptions create -h
+out_has '^usage: billctl subscriptions create --customer ID \[--plan ID\]'
+out_has '--no-trial'
+expect 0 subscriptions cancel -h
+out_has '^  --immediately '
+expect 0 help subscriptions change-plan
+out_has '^usage: billctl subscriptions change-plan ID'
+out_has '--no-prorate'
+expect 0 invoices -h
+for c in list show void; do
+	out_has "^  $c "
+done
+expect 0 invoices show -h
+out_has '^or /billing\.v1\.Invoices/GetByNumber with --number\.$'
+expect 0 payments create -h
+out_has '^usage: billctl payments create --invoice ID --amount A --method M'
+out_has '--method card\|paypal\|bank_transfer'
+expect 0 billing -h
+out_has '^  run '
+out_has '^  runs '
+expect 0 billing run -h
+out_has 'Calls /billing\.v1\.Billing/RunCycle\.$'
+expect 2 subscriptions create --customer 1
+err_has 'subscriptions create: give --plan or --plan-code$'
+expect 2 subscriptions create --customer 1 --plan 1 --plan-code gold
+err_has 'not both'
+expect 2 subscriptions create --plan 1
+err_has '--customer is required'
+expect 2 subscriptions list --status paused
+err_has 'is not one of trial\|active\|past_due\|cancelled\|expired'
+expect 2 subscriptions cancel
+err_has 'ID is required'
+expect 2 subscriptions cancel 1 --now
+err_has 'global options go before the command'
+expect 2 subscriptions change-plan 1 --no-prorate
+err_has 'give --plan or --plan-code'
+expect 2 invoices show
+err_has 'give an ID or --number'
+expect 2 invoices show 1 --number INV-2024-000001
+err_has 'not both'
+expect 2 invoices list --status open
+err_has 'is not one of unpaid\|paid\|void\|refunded'
+expect 2 invoices void
+err_has 'ID is required'
+expect 2 payments create --invoice 1 --amount 12.505 --method card
+err_has '--amount: "12\.505" is not an amount'
+expect 2 payments create --invoice 1 --amount 1 --method credit
+err_has 'is not one of card\|paypal\|bank_transfer'
+expect 2 payments create --invoice 1 --amount 1 --method card --failed=1
+err_has '--failed takes no value'
+expect 2 payments list --invoice 1
+err_has '--customer is required'
+expect 2 payments refund x
+err_has 'ID: "x" is not an integer'
+expect 2 billing run now
+err_has 'unexpected argument "now"'
+expect 2 billing frobnicate
+err_has 'unknown command "frobnicate"'
+expect 2 events list --since 2024-01-31
+err_has '--since: "2024-01-31" is not an instant'
 
 # ---- list and describe ----
 
@@ -487,6 +559,21 @@ expect 0 events list --json --object-type nothing
 json_is events '<absent>'
 expect 2 events list --object-id x
 err_has 'is not an integer'
+# --since is inclusive, --until exclusive, in the form billctl prints.
+expect 0 events list --json --customer-id "$bob"
+first=$(python3 -c 'import datetime, json, sys
+us = json.load(open(sys.argv[1]))["events"][0]["created_at_us"]
+t = datetime.datetime.fromtimestamp(us // 1000000, datetime.timezone.utc)
+print(t.strftime("%Y-%m-%dT%H:%M:%SZ"))' "$tmp/out") || die "no events"
+expect 0 events list --json --customer-id "$bob" --since "$first"
+json_is events.0.type customer.created
+json_len events 2
+expect 0 events list --json --customer-id "$bob" --until "$first"
+json_is events '<absent>'
+expect 0 events list --since 2000-01-01T00:00:00Z --until "$first"
+out_has '^ID +TIME +TYPE'
+expect 0 events list --json --since 9999-12-31T23:59:59Z
+json_is events '<absent>'
 
 # ---- call ----
 
@@ -521,8 +608,8 @@ err_has '^error: INVALID_ARGUMENT: '
 err_has '^  field id: required$'
 expect 1 call Customers/Get '{"id": 999999}'
 err_has '^error: NOT_FOUND: '
-expect 1 call Invoices/Get '{"id": 1}'
-err_has '^error: UNIMPLEMENTED: '
+expect 1 call Invoices/Get '{"id": 999999}'
+err_has '^error: NOT_FOUND: invoice 999999 not found$'
 expect 2 call Customers/Get '{"id": '
 err_has 'bad request: invalid JSON at line 1'
 expect 2 call Customers/Get '{"idd": 1}'
@@ -582,6 +669,57 @@ err_has 'the server is not serving: database unreachable'
 "$here/../harness/pg.sh" start "$tmp/stack/pg" >/dev/null
 sleep 1.2 # the workers' reconnect backoff is at most 1 s
 expect 0 health
+
+# ---- the billing engine, at test-clock times ----
+
+expect 0 --json customers create --email engine@example.com --country de
+cust=$(json id)
+expect 0 --json plans create --code engine-basic --name "Engine Basic" \
+    --price 10.00
+plan=$(json id)
+expect 0 --json --now '2015-01-31 10:00:00' subscriptions create \
+    --customer "$cust" --plan "$plan" --quantity 2 --no-trial
+json_is subscription.status SUBSCRIPTION_STATUS_ACTIVE
+json_is subscription.billing_anchor_day 31
+json_is invoice.total_minor 2380
+json_is invoice.period_end 2015-02-28
+sub=$(json subscription.id)
+inv=$(json invoice.id)
+num=$(json invoice.number)
+expect 0 invoices show --number "$num"
+out_has '^total +23\.80 EUR$'
+out_has 'Engine Basic \(2015-01-31 - 2015-02-28\)'
+expect 0 --now '2015-02-01 09:00:00' payments create --invoice "$inv" \
+    --amount 10.00 --method card --transaction-id e2e-1
+out_has '^status +success$'
+expect 1 --now '2015-02-01 09:00:00' payments create --invoice "$inv" \
+    --amount 10.00 --method card --transaction-id e2e-1
+err_has '^error: ALREADY_EXISTS: Duplicate transaction$'
+expect 0 --json --now '2015-02-01 09:05:00' payments create \
+    --invoice "$inv" --amount 20.00 --method paypal
+json_is invoice.status INVOICE_STATUS_PAID
+pay=$(json payment.id)
+expect 0 --json customers get "$cust"
+json_is balance_minor 620
+expect 0 payments list --customer "$cust"
+out_has '^2 shown, 2 in all$'
+expect 0 --json --now '2015-04-01 10:00:00' billing run
+json_is renewed 2
+json_is invoices_created 2
+expect 0 --json invoices list --subscription "$sub"
+json_len invoices 3
+json_is invoices.0.period_start 2015-03-31
+expect 0 billing runs
+out_has '^1 +succeeded'
+expect 0 --json payments refund "$pay"
+json_is payment.status PAYMENT_STATUS_REFUNDED
+json_is invoice.status INVOICE_STATUS_REFUNDED
+expect 0 --json --now '2015-04-01 11:00:00' subscriptions cancel "$sub"
+json_is cancel_at_period_end true
+expect 0 --json subscriptions reactivate "$sub"
+json_is cancel_at_period_end false
+expect 0 --json events list --object-type subscription --object-id "$sub"
+json_is events.0.type subscription.created
 
 # Several servers, the first one down: the call goes to the live one.
 expect 0 --server "$down,$BILLING_SERVER" health

@@ -1,7 +1,7 @@
 /*
  * test_units: unit tests of billctl's money and time helpers
  * (client/billctl/money.c, timefmt.c): exact decimal amounts, durations,
- * UTC timestamps and the test clock's format.
+ * UTC timestamps printed and read back, and the test clock's format.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -120,6 +120,45 @@ test_iso(void **state)
 }
 
 static void
+test_parse_iso(void **state)
+{
+	static const struct {
+		const char *in;
+		int64_t us;
+	} ok[] = {
+		{ "1970-01-01T00:00:00Z", 0 },
+		{ "2024-01-31T23:00:00Z", 1706742000000000 },
+		{ "2023-11-14T22:13:20Z", 1700000000000000 },
+		{ "2000-02-29T00:00:00Z", 951782400000000 },
+		{ "1969-12-31T23:59:59Z", -1000000 },
+		{ "0001-01-01T00:00:00Z", -62135596800000000 },
+		{ "9999-12-31T23:59:59Z", 253402300799000000 },
+	};
+	static const char *const bad[] = { "", "2024-01-31",
+		"2024-01-31T23:00:00", "2024-01-31 23:00:00Z",
+		"2024-01-31T23:00:00z", "2024-01-31T23:00:00+01:00",
+		"2024-01-31T23:00:00.5Z", "2024-01-31T23:00:00ZZ",
+		"2023-02-29T00:00:00Z", "2024-13-01T00:00:00Z",
+		"2024-01-01T24:00:00Z", "0000-01-01T00:00:00Z",
+		"1706742000000000" };
+	char buf[TIMEFMT_BUFSZ];
+	int64_t us;
+
+	(void) state;
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		us = 42;
+		assert_int_equal(timefmt_parse_iso(ok[i].in, &us), 0);
+		assert_int_equal(us, ok[i].us);
+		/* What billctl prints, it reads back. */
+		timefmt_iso(us, buf, sizeof(buf));
+		assert_string_equal(buf, ok[i].in);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (timefmt_parse_iso(bad[i], &us) == 0)
+			fail_msg("timefmt_parse_iso accepted \"%s\"", bad[i]);
+}
+
+static void
 test_wall(void **state)
 {
 	static const char *const ok[] = { "2024-01-31 00:00:00",
@@ -150,6 +189,7 @@ main(void)
 		cmocka_unit_test(test_money_format),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_iso),
+		cmocka_unit_test(test_parse_iso),
 		cmocka_unit_test(test_wall),
 	};
 
