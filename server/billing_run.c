@@ -37,24 +37,23 @@
 	" AND s.current_period_end <= billing_ts($1)"
 
 /*
- * $1 today. A superset test for the dunning rule that
- * sub_dunning_step decides: an active subscription with an overdue
- * unpaid invoice, or a past_due one whose oldest unpaid invoice is
- * SUB_EXPIRE_AFTER_DAYS overdue.
+ * $1 today. The dunning rule of sub_dunning_step, as a filter: an
+ * active subscription with an overdue unpaid invoice, or a past_due one
+ * whose oldest unpaid invoice is SUB_EXPIRE_AFTER_DAYS overdue. The
+ * oldest due date comes from a LATERAL subquery per subscription (an
+ * index-only scan of invoices_unpaid_due): an EXISTS here is planned as
+ * a hash of every unpaid invoice, built again for every batch.
  */
-#define UNPAID(cond)                                                       \
-	" EXISTS (SELECT 1 FROM invoices i WHERE i.subscription_id = s.id" \
-	" AND i.status = 'unpaid' AND " cond ")"
-#define DUNNING_DUE                                                           \
-	" ((s.status = 'active' AND" UNPAID(                                  \
-	    "i.due_date < $1::date") ") OR (s.status = 'past_due' "           \
-	                             "AND" UNPAID("i.due_date <= $1::date - " \
-	                                          "14") "))"
-
-#define DUNNING_COLS                                             \
-	"s.id, s.customer_id, s.status, (SELECT min(i.due_date)" \
-	" - date '1970-01-01' FROM invoices i WHERE"             \
-	" i.subscription_id = s.id AND i.status = 'unpaid')"
+#define DUNNING_FROM                                                       \
+	" FROM subscriptions s CROSS JOIN LATERAL (SELECT min(i.due_date)" \
+	" AS oldest FROM invoices i WHERE i.subscription_id = s.id"        \
+	" AND i.status = 'unpaid') d"
+#define DUNNING_DUE                                                     \
+	" s.status IN ('active', 'past_due') AND ((s.status = 'active'" \
+	" AND d.oldest < $1::date) OR (s.status = 'past_due'"           \
+	" AND d.oldest <= $1::date - 14))"
+#define DUNNING_COLS \
+	"s.id, s.customer_id, s.status, d.oldest - date '1970-01-01'"
 
 #define PAGE " AND s.id > $2 ORDER BY s.id LIMIT $3 FOR UPDATE OF s"
 
@@ -74,11 +73,10 @@ static const db_stmt RENEWALS[2] = {
 };
 static const db_stmt DUNNING[2] = {
 	{ "run_dunning_skip",
-	    "SELECT " DUNNING_COLS
-	    " FROM subscriptions s WHERE" DUNNING_DUE PAGE " SKIP LOCKED" },
+	    "SELECT " DUNNING_COLS DUNNING_FROM " WHERE" DUNNING_DUE PAGE
+	    " SKIP LOCKED" },
 	{ "run_dunning_wait",
-	    "SELECT " DUNNING_COLS
-	    " FROM subscriptions s WHERE" DUNNING_DUE PAGE },
+	    "SELECT " DUNNING_COLS DUNNING_FROM " WHERE" DUNNING_DUE PAGE },
 };
 static const db_stmt PEEK[3] = {
 	{ "run_trials_peek",
@@ -86,8 +84,7 @@ static const db_stmt PEEK[3] = {
 	{ "run_renewals_peek",
 	    "SELECT EXISTS (SELECT 1" DUE_FROM " WHERE" RENEWALS_DUE ")" },
 	{ "run_dunning_peek",
-	    "SELECT EXISTS (SELECT 1 FROM subscriptions s WHERE" DUNNING_DUE
-	    ")" },
+	    "SELECT EXISTS (SELECT 1" DUNNING_FROM " WHERE" DUNNING_DUE ")" },
 };
 
 /* NULL keeps a column. */

@@ -13,7 +13,7 @@
 #define DEFAULT_WORKERS 8
 #define MAX_WORKERS 256
 #define DEFAULT_SCHEDULE_S 60
-#define DEFAULT_RUN_BATCH 500
+#define DEFAULT_RUN_BATCH 1000
 
 void
 srv_config_usage(const char *prog)

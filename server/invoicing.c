@@ -30,26 +30,29 @@ static const db_stmt TAKE_NUMBERS = { "invoicing_take_numbers",
 	" ON CONFLICT (year) DO UPDATE SET last_no = s.last_no + $2"
 	" RETURNING last_no" };
 
-static const db_stmt TAKE_IDS = { "invoicing_take_ids",
-	"SELECT nextval(pg_get_serial_sequence('invoices', 'id'))"
-	" FROM generate_series(1, $1)" };
+/*
+ * Ids come from the identity column; RETURNING gives each row's id with
+ * its number, which says which draft it is. Calls also want the row.
+ */
+#define INSERT_INVOICES_SQL                                                   \
+	"INSERT INTO invoices (customer_id, subscription_id, number,"         \
+	" currency, subtotal_minor, tax_rate_bp, tax_minor, total_minor,"     \
+	" status, period_start, period_end, due_date, paid_at, created_at,"   \
+	" run_period_start)"                                                  \
+	" SELECT u.c, u.s, u.num, u.cur, u.sub, u.rate, u.tax, u.tot, u.st,"  \
+	"   u.ps, u.pe, u.due, CASE WHEN u.st = 'paid'"                       \
+	"   THEN billing_ts($14) END, billing_ts($14), billing_ts(u.rps)"     \
+	" FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[],"    \
+	"   $5::bigint[], $6::int[], $7::bigint[], $8::bigint[], $9::text[]," \
+	"   $10::date[], $11::date[], $12::date[], $13::bigint[])"            \
+	"   AS u(c, s, num, cur, sub, rate, tax, tot, st, ps, pe, due, rps)"  \
+	" RETURNING id, number"
 
-static const db_stmt INSERT_INVOICES = { "invoicing_insert_invoices",
-	"INSERT INTO invoices (id, customer_id, subscription_id, number,"
-	" currency, subtotal_minor, tax_rate_bp, tax_minor, total_minor,"
-	" status, period_start, period_end, due_date, paid_at, created_at,"
-	" run_period_start)"
-	" SELECT u.id, u.c, u.s, u.num, u.cur, u.sub, u.rate, u.tax, u.tot,"
-	"   u.st, u.ps, u.pe, u.due, CASE WHEN u.st = 'paid'"
-	"   THEN billing_ts($16) END, billing_ts($16), billing_ts(u.rps)"
-	" FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[],"
-	"   $5::text[], $6::bigint[], $7::int[], $8::bigint[], $9::bigint[],"
-	"   $10::text[], $11::date[], $12::date[], $13::date[],"
-	"   $14::bigint[], $15::int[])"
-	"   AS u(id, c, s, num, cur, sub, rate, tax, tot, st, ps, pe, due, "
-	"rps,"
-	"   ord)"
-	" ORDER BY u.ord RETURNING " INVOICE_COLS };
+static const db_stmt INSERT_INVOICES[2] = {
+	{ "invoicing_insert_invoices", INSERT_INVOICES_SQL },
+	{ "invoicing_insert_invoices_rows",
+	    INSERT_INVOICES_SQL ", " INVOICE_COLS },
+};
 
 static const db_stmt INSERT_ITEMS = { "invoicing_insert_items",
 	"INSERT INTO invoice_items (customer_id, invoice_id, description,"
@@ -186,71 +189,67 @@ take_numbers(srv_call *call, int n, int *year, int64_t *first)
 }
 
 static int
-take_ids(srv_call *call, inv_issue *v, int n)
-{
-	char cnt[12];
-	const char *p[1] = { cnt };
-	PGresult *res;
-	int rv;
-
-	snprintf(cnt, sizeof(cnt), "%d", n);
-	if ((rv = call_query(call, &TAKE_IDS, 1, p, &res)) != 0)
-		return (rv);
-	for (int i = 0; i < n; i++)
-		v[i].id = call_int64(res, i, 0);
-	return (0);
-}
-
-static int
 insert_invoices(srv_call *call, inv_issue *v, int n, int year, int64_t first,
     bool want_msgs)
 {
-	pgarray a[15];
-	const char *p[16];
+	pgarray a[13];
+	const char *p[14];
 	char now[21], num[32], date[CAL_DATE_BYTES];
 	PGresult *res;
 	int rv;
 
-	for (int k = 0; k < 15; k++)
+	for (int k = 0; k < 13; k++)
 		pgarray_init(&a[k], call->arena);
 	for (int i = 0; i < n; i++) {
 		const invoice_draft *d = &v[i].d;
 
 		snprintf(
 		    num, sizeof(num), "INV-%04d-%06" PRId64, year, first + i);
-		pgarray_int64(&a[0], v[i].id);
-		pgarray_int64(&a[1], v[i].customer_id);
+		pgarray_int64(&a[0], v[i].customer_id);
 		if (v[i].subscription_id > 0)
-			pgarray_int64(&a[2], v[i].subscription_id);
+			pgarray_int64(&a[1], v[i].subscription_id);
 		else
-			pgarray_null(&a[2]);
-		pgarray_str(&a[3], num);
-		pgarray_str(&a[4], v[i].currency);
-		pgarray_int64(&a[5], d->subtotal_minor);
-		pgarray_int64(&a[6], d->tax_rate_bp);
-		pgarray_int64(&a[7], d->tax_minor);
-		pgarray_int64(&a[8], d->total_minor);
-		pgarray_str(&a[9], v[i].s.paid ? "paid" : "unpaid");
-		pgarray_str(&a[10], cal_date_format(d->period_start, date));
-		pgarray_str(&a[11], cal_date_format(d->period_end, date));
-		pgarray_str(&a[12], cal_date_format(d->due_date, date));
+			pgarray_null(&a[1]);
+		pgarray_str(&a[2], num);
+		pgarray_str(&a[3], v[i].currency);
+		pgarray_int64(&a[4], d->subtotal_minor);
+		pgarray_int64(&a[5], d->tax_rate_bp);
+		pgarray_int64(&a[6], d->tax_minor);
+		pgarray_int64(&a[7], d->total_minor);
+		pgarray_str(&a[8], v[i].s.paid ? "paid" : "unpaid");
+		pgarray_str(&a[9], cal_date_format(d->period_start, date));
+		pgarray_str(&a[10], cal_date_format(d->period_end, date));
+		pgarray_str(&a[11], cal_date_format(d->due_date, date));
 		if (v[i].run_period_start_us != 0)
-			pgarray_int64(&a[13], v[i].run_period_start_us);
+			pgarray_int64(&a[12], v[i].run_period_start_us);
 		else
-			pgarray_null(&a[13]);
-		pgarray_int64(&a[14], i);
+			pgarray_null(&a[12]);
 	}
-	for (int k = 0; k < 15; k++)
+	for (int k = 0; k < 13; k++)
 		if ((p[k] = pgarray_text(&a[k])) == NULL)
 			return (call_oom(call));
-	p[15] = call_fmt_int64(now, call->now_us);
-	if ((rv = call_query(call, &INSERT_INVOICES, 16, p, &res)) != 0)
+	p[13] = call_fmt_int64(now, call->now_us);
+	rv =
+	    call_query(call, &INSERT_INVOICES[want_msgs ? 1 : 0], 14, p, &res);
+	if (rv != 0)
 		return (rv);
-	if (want_msgs)
-		for (int i = 0; i < n && i < PQntuples(res); i++)
-			if ((v[i].msg = invoices_from_row(call, res, i, 0)) ==
-			    NULL)
-				return (call_oom(call));
+	if (PQntuples(res) != n)
+		return (call_error(call, BILLING_INTERNAL, NULL,
+		    "inserted %d invoices of %d", PQntuples(res), n));
+	for (int r = 0; r < n; r++) {
+		/* "INV-YYYY-" is 9 bytes; the rest is the sequence number. */
+		int64_t i =
+		    strtoll(PQgetvalue(res, r, 1) + 9, NULL, 10) - first;
+
+		if (i < 0 || i >= n)
+			return (call_error(call, BILLING_INTERNAL, NULL,
+			    "unexpected invoice number %s",
+			    PQgetvalue(res, r, 1)));
+		v[i].id = call_int64(res, r, 0);
+		if (want_msgs &&
+		    (v[i].msg = invoices_from_row(call, res, r, 2)) == NULL)
+			return (call_oom(call));
+	}
 	return (0);
 }
 
@@ -348,7 +347,6 @@ invoicing_write(srv_call *call, inv_batch *batch, bool want_msgs)
 	if (n == 0)
 		return (0);
 	if ((rv = take_numbers(call, n, &year, &first)) != 0 ||
-	    (rv = take_ids(call, v, n)) != 0 ||
 	    (rv = insert_invoices(call, v, n, year, first, want_msgs)) != 0 ||
 	    (rv = insert_items(call, v, n)) != 0)
 		return (rv);
