@@ -78,6 +78,20 @@ static const db_stmt DUNNING[2] = {
 	{ "run_dunning_wait",
 	    "SELECT " DUNNING_COLS DUNNING_FROM " WHERE" DUNNING_DUE PAGE },
 };
+/*
+ * The dunning batch's rows again, read after they are locked: the
+ * locking SELECT saw the invoices in its own snapshot, taken before it
+ * waited for a row lock, so a payment committed while it waited (one
+ * that held the subscription's lock) would be missed. A new statement
+ * sees it.
+ */
+static const db_stmt DUNNING_RECHECK = { "run_dunning_recheck",
+	"SELECT s.id, s.customer_id, s.status, (SELECT min(i.due_date)"
+	" - date '1970-01-01' FROM invoices i WHERE"
+	" i.subscription_id = s.id AND i.status = 'unpaid')"
+	" FROM subscriptions s WHERE s.id = ANY($1::bigint[])"
+	" ORDER BY s.id" };
+
 static const db_stmt PEEK[3] = {
 	{ "run_trials_peek",
 	    "SELECT EXISTS (SELECT 1" DUE_FROM " WHERE" TRIALS_DUE ")" },
@@ -397,6 +411,28 @@ write_batch(batch *b, int64_t run_id)
 	return (call_query(call, &ADD_COUNTS, 7, p, &res));
 }
 
+/* The n locked rows of a dunning batch, read again, in the same order. */
+static int
+dunning_recheck(srv_call *call, const PGresult *locked, int n, PGresult **out)
+{
+	pgarray ids;
+	const char *p[1];
+	int rv;
+
+	pgarray_init(&ids, call->arena);
+	for (int i = 0; i < n; i++)
+		pgarray_int64(&ids, call_int64(locked, i, 0));
+	if ((p[0] = pgarray_text(&ids)) == NULL)
+		return (call_oom(call));
+	if ((rv = call_query(call, &DUNNING_RECHECK, 1, p, out)) != 0)
+		return (rv);
+	if (PQntuples(*out) != n)
+		return (call_error(call, BILLING_INTERNAL, NULL,
+		    "dunning locked %d subscriptions but read %d", n,
+		    PQntuples(*out)));
+	return (0);
+}
+
 /* Selects and applies one batch; *rows is how many rows it took. */
 static int
 run_batch(srv_call *call, phase ph, bool wait, int64_t *cursor, int size,
@@ -406,7 +442,7 @@ run_batch(srv_call *call, phase ph, bool wait, int64_t *cursor, int size,
 	char now[21], cur[21], lim[12], today_s[CAL_DATE_BYTES];
 	int32_t today = cal_local_date(call->now_us);
 	const char *p[3];
-	PGresult *res;
+	PGresult *res, *dres = NULL;
 	int rv, i, n;
 
 	snprintf(lim, sizeof(lim), "%d", size);
@@ -419,11 +455,14 @@ run_batch(srv_call *call, phase ph, bool wait, int64_t *cursor, int size,
 		return (rv);
 	n = PQntuples(res);
 	batch_init(b, call);
+	if (ph == PHASE_DUNNING && n > 0 &&
+	    (rv = dunning_recheck(call, res, n, &dres)) != 0)
+		return (rv);
 	for (i = 0; i < n && !b->stop; i++) {
 		due_row r;
 
 		if (ph == PHASE_DUNNING) {
-			apply_dunning(b, res, i, today);
+			apply_dunning(b, dres, i, today);
 			continue;
 		}
 		read_due(res, i, &r);

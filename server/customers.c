@@ -78,6 +78,16 @@ static const db_stmt MARK_DELETED = { "customers_mark_deleted",
 	"UPDATE customers SET status = 'deleted', updated_at = billing_ts($2)"
 	" WHERE id = $1 RETURNING " CUSTOMER_COLS };
 
+/*
+ * A delete locks the live subscriptions before the customer: the
+ * engine's lock order (subscription, customer), so that it cannot
+ * deadlock with a billing run or a payment.
+ */
+static const db_stmt LOCK_SUBSCRIPTIONS = { "customers_lock_subscriptions",
+	"SELECT id FROM subscriptions WHERE customer_id = $1"
+	" AND status IN ('trial', 'active', 'past_due') ORDER BY id"
+	" FOR UPDATE" };
+
 /* Cancels the live subscriptions and records one event for each. */
 static const db_stmt CANCEL_SUBSCRIPTIONS = { "customers_cancel_subscriptions",
 	"WITH old AS (SELECT id, status FROM subscriptions"
@@ -456,7 +466,8 @@ customers_delete(srv_call *call, const Billing__V1__DeleteCustomerRequest *req,
 		return (rv);
 	const char *p[3] = { call_fmt_int64(id, req->id),
 		call_fmt_int64(now, call->now_us), call->request_id };
-	if ((rv = call_query(call, &GET_FOR_UPDATE, 1, p, &res)) != 0 ||
+	if ((rv = call_query(call, &LOCK_SUBSCRIPTIONS, 1, p, &res)) != 0 ||
+	    (rv = call_query(call, &GET_FOR_UPDATE, 1, p, &res)) != 0 ||
 	    (rv = one(call, res, req->id, &old)) != 0)
 		return (rv);
 	r = call_new(call, billing__v1__delete_customer_response,

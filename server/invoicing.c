@@ -14,14 +14,19 @@
 #include "pgarray.h"
 
 /*
- * The balances the invoices may use or add to, locked: customers with a
- * positive balance ($1: those with an invoice to pay) and every customer
- * with a negative total ($2: a downgrade's credit goes to the balance).
+ * The customers of the invoices, locked in id order before the number
+ * sequence: inserting an invoice locks its customer (the foreign key's
+ * KEY SHARE), which done after the sequence would deadlock with a call
+ * that holds the customer and waits for the sequence. The third column
+ * says whose balance the invoices may use or add to: customers with a
+ * positive balance ($1: those with an invoice to pay) and every
+ * customer with a negative total ($2: a downgrade's credit goes to the
+ * balance). $3: every customer.
  */
 static const db_stmt LOCK_BALANCES = { "invoicing_lock_balances",
-	"SELECT id, balance_minor FROM customers"
-	" WHERE (id = ANY($1::bigint[]) AND balance_minor > 0)"
-	"    OR id = ANY($2::bigint[])"
+	"SELECT id, balance_minor, (id = ANY($1::bigint[])"
+	"   AND balance_minor > 0) OR id = ANY($2::bigint[])"
+	" FROM customers WHERE id = ANY($3::bigint[])"
 	" ORDER BY id FOR UPDATE" };
 
 /* The last of $2 numbers taken from the year $1 (locked to commit). */
@@ -67,7 +72,7 @@ static const db_stmt INSERT_CREDITS = { "invoicing_insert_credits",
 	" SELECT u.c, u.i, u.a, u.cur, 'credit', NULL, 'success',"
 	"   billing_ts($5)"
 	" FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[])"
-	"   AS u(c, i, a, cur) RETURNING id, invoice_id" };
+	"   AS u(c, i, a, cur) RETURNING id, invoice_id, customer_id" };
 
 static const db_stmt SET_BALANCES = { "invoicing_set_balances",
 	"UPDATE customers c SET balance_minor = u.b, updated_at = "
@@ -103,35 +108,41 @@ find_balance(const balances *b, int64_t id)
 static int
 lock_balances(srv_call *call, const inv_issue *v, int n, balances *b)
 {
-	pgarray pay, neg;
-	const char *p[2];
+	pgarray pay, neg, all;
+	const char *p[3];
 	PGresult *res;
-	int rv;
+	int rv, rows;
 
 	pgarray_init(&pay, call->arena);
 	pgarray_init(&neg, call->arena);
+	pgarray_init(&all, call->arena);
 	for (int i = 0; i < n; i++) {
 		if (v[i].d.total_minor > 0)
 			pgarray_int64(&pay, v[i].customer_id);
 		else if (v[i].d.total_minor < 0)
 			pgarray_int64(&neg, v[i].customer_id);
+		pgarray_int64(&all, v[i].customer_id);
 	}
 	if ((p[0] = pgarray_text(&pay)) == NULL ||
-	    (p[1] = pgarray_text(&neg)) == NULL)
+	    (p[1] = pgarray_text(&neg)) == NULL ||
+	    (p[2] = pgarray_text(&all)) == NULL)
 		return (call_oom(call));
-	if ((rv = call_query(call, &LOCK_BALANCES, 2, p, &res)) != 0)
+	if ((rv = call_query(call, &LOCK_BALANCES, 3, p, &res)) != 0)
 		return (rv);
-	b->n = PQntuples(res);
-	b->id = call_alloc(call, sizeof(*b->id) * (size_t) (b->n + 1));
-	b->minor = call_alloc(call, sizeof(*b->minor) * (size_t) (b->n + 1));
+	rows = PQntuples(res);
+	b->n = 0;
+	b->id = call_alloc(call, sizeof(*b->id) * (size_t) (rows + 1));
+	b->minor = call_alloc(call, sizeof(*b->minor) * (size_t) (rows + 1));
 	b->changed =
-	    call_alloc(call, sizeof(*b->changed) * (size_t) (b->n + 1));
+	    call_alloc(call, sizeof(*b->changed) * (size_t) (rows + 1));
 	if (b->id == NULL || b->minor == NULL || b->changed == NULL)
 		return (call_oom(call));
-	for (int i = 0; i < b->n; i++) {
-		b->id[i] = call_int64(res, i, 0);
-		b->minor[i] = call_int64(res, i, 1);
-	}
+	for (int i = 0; i < rows; i++)
+		if (call_bool(res, i, 2)) {
+			b->id[b->n] = call_int64(res, i, 0);
+			b->minor[b->n] = call_int64(res, i, 1);
+			b->n++;
+		}
 	return (0);
 }
 
@@ -313,8 +324,8 @@ write_credits(srv_call *call, const inv_batch *batch, events_batch *ev)
 			return (rv);
 		for (int r = 0; r < PQntuples(res); r++)
 			events_batch_add(ev, "payment.created", "payment",
-			    call_int64(res, r, 0), 0, NULL, "success",
-			    "{\"method\": \"credit\"}");
+			    call_int64(res, r, 0), call_int64(res, r, 2), NULL,
+			    "success", "{\"method\": \"credit\"}");
 	}
 	if (b == NULL)
 		return (0);

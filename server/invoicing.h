@@ -3,13 +3,13 @@
  * batch of the billing run alike.
  *
  * The caller computes each invoice's amounts with rules/invoice.h, then
- * invoicing_prepare locks the customers whose balance the invoices touch
- * and settles each invoice against its customer's balance, in order; an
- * amount or balance out of range fails here, before anything is written
- * or any number or id is used up. invoicing_write then takes the next
- * gapless numbers of the year in one step, and writes the invoices,
- * their items, the credit payments, the balances and the events, one
- * statement per table.
+ * invoicing_prepare locks the invoices' customers (in id order, before
+ * the sequence) and settles each invoice against its customer's
+ * balance, in order; an amount or balance out of range fails here,
+ * before anything is written or any number or id is used up.
+ * invoicing_write then takes the next gapless numbers of the year in
+ * one step, and writes the invoices, their items, the credit payments,
+ * the balances and the events, one statement per table.
  *
  * Lock order, everywhere: subscription, then customer, then the year's
  * invoice sequence (held to commit, which is what makes numbers
