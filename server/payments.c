@@ -49,27 +49,47 @@ static const db_stmt LOCK_SUBSCRIPTION = { "payments_lock_subscription",
 static const db_stmt LOCK_CUSTOMER = { "payments_lock_customer",
 	"SELECT balance_minor FROM customers WHERE id = $1 FOR UPDATE" };
 
+/* The payment and its event, in one round trip. */
 static const db_stmt INSERT = { "payments_insert",
-	"INSERT INTO payments (customer_id, invoice_id, amount_minor,"
-	" currency, method, transaction_id, status, created_at)"
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, billing_ts($8))"
-	" RETURNING " PAYMENT_COLS };
+	"WITH p AS (INSERT INTO payments (customer_id, invoice_id,"
+	"   amount_minor, currency, method, transaction_id, status, "
+	"created_at)"
+	"   VALUES ($1, $2, $3, $4, $5, $6, $7, billing_ts($8))"
+	"   RETURNING " PAYMENT_COLS "),"
+	" e AS (INSERT INTO events (customer_id, type, object_type, object_id,"
+	"   after_status, request_id, created_at)"
+	"   SELECT $1, 'payment.created', 'payment', p.id, $7, $9,"
+	"   billing_ts($8) FROM p)"
+	" SELECT * FROM p" };
 
-static const db_stmt SET_PAID = { "payments_set_paid",
-	"UPDATE invoices SET status = 'paid', paid_at = billing_ts($2)"
-	" WHERE id = $1 RETURNING " INVOICE_COLS };
-
-static const db_stmt ADD_BALANCE = { "payments_add_balance",
-	"UPDATE customers SET balance_minor = balance_minor + $2,"
-	" updated_at = billing_ts($3) WHERE id = $1" };
-
-/* past_due -> active when no unpaid invoice is due before $2 (today). */
-static const db_stmt REACTIVATE = { "payments_reactivate",
-	"UPDATE subscriptions s SET status = 'active' WHERE s.id = $1"
-	" AND s.status = 'past_due' AND NOT EXISTS (SELECT 1 FROM invoices i"
-	"   WHERE i.subscription_id = s.id AND i.status = 'unpaid'"
-	"   AND i.due_date < $2::date)"
-	" RETURNING s.id" };
+/*
+ * What a successful payment does, in one round trip (API.md section
+ * 6): $3 the invoice is now paid; $4 the excess for the balance; then a
+ * past_due subscription with no unpaid invoice due before today ($7)
+ * is active again. The statement's parts see the database as it was
+ * before it, so the invoice this payment pays counts as paid there.
+ */
+static const db_stmt SETTLE = { "payments_settle",
+	"WITH inv AS (UPDATE invoices SET status = 'paid',"
+	"   paid_at = billing_ts($2) WHERE id = $1 AND $3::boolean"
+	"   RETURNING " INVOICE_COLS "),"
+	" paid_ev AS (INSERT INTO events (customer_id, type, object_type,"
+	"   object_id, before_status, after_status, request_id, created_at)"
+	"   SELECT $5, 'invoice.paid', 'invoice', id, 'unpaid', 'paid', $8,"
+	"   billing_ts($2) FROM inv),"
+	" bal AS (UPDATE customers SET balance_minor = balance_minor + $4,"
+	"   updated_at = billing_ts($2) WHERE id = $5 AND $4::bigint > 0),"
+	" re AS (UPDATE subscriptions s SET status = 'active'"
+	"   WHERE s.id = $6 AND s.status = 'past_due' AND NOT EXISTS"
+	"   (SELECT 1 FROM invoices i WHERE i.subscription_id = s.id"
+	"   AND i.status = 'unpaid' AND i.due_date < $7::date"
+	"   AND NOT (i.id = $1 AND $3::boolean)) RETURNING s.id),"
+	" re_ev AS (INSERT INTO events (customer_id, type, object_type,"
+	"   object_id, before_status, after_status, request_id, created_at,"
+	"   data) SELECT $5, 'subscription.reactivated', 'subscription', id,"
+	"   'past_due', 'active', $8, billing_ts($2),"
+	"   '{\"cause\": \"payment\"}' FROM re)"
+	" SELECT * FROM inv" };
 
 #define LIST_FILTER                                                        \
 	" (customer_id = $1 OR $1 IS NULL) AND (invoice_id = $2 OR $2 IS " \
@@ -158,10 +178,10 @@ check_create(srv_call *call, const Billing__V1__CreatePaymentRequest *req)
 	if (req->invoice_id < 1)
 		return (call_invalid(call, "invoice_id", "must be 1 or more"));
 	if (!req->has_amount_minor)
-		return (call_invalid(call, "amount", "required"));
+		return (call_invalid(call, "amount_minor", "required"));
 	if (req->amount_minor <= 0 || !money_in_range(req->amount_minor))
 		return (call_invalid(
-		    call, "amount", "must be 0.01 to 99999999.99"));
+		    call, "amount_minor", "must be 0.01 to 99999999.99"));
 	if (!req->has_method)
 		return (call_invalid(call, "method", "required"));
 	if (req->method ==
@@ -202,59 +222,41 @@ check_duplicate(srv_call *call, const char *txn, const char *method)
 }
 
 /*
- * After a successful payment: the invoice paid once the sum reaches the
+ * After a successful payment of amount on *inv, whose successful
+ * payments summed to before: the invoice paid once the sum reaches the
  * total, the excess to the balance, and a past_due subscription active
  * again when nothing unpaid is overdue. *inv is updated when paid.
  */
 static int
-settle(srv_call *call, Billing__V1__Invoice **inv, int64_t amount)
+settle(
+    srv_call *call, Billing__V1__Invoice **inv, int64_t before, int64_t amount)
 {
 	Billing__V1__Invoice *in = *inv;
 	char id[21], cid[21], sid[21], now[21], ex[21], today[CAL_DATE_BYTES];
-	const char *p[3];
-	int64_t before, excess;
+	int64_t excess;
 	bool paid;
 	PGresult *res;
 	int rv;
 
-	p[0] = call_fmt_int64(id, in->id);
-	if ((rv = call_query(call, &PAID_SUM, 1, p, &res)) != 0)
-		return (rv);
-	before = call_int64(res, 0, 0) - amount; /* this one is in */
 	if (invoice_apply_payment(
 	        in->total_minor, before, amount, &paid, &excess) != MONEY_OK)
 		return (call_error(call, BILLING_OUT_OF_RANGE,
 		    "MONEY_OUT_OF_RANGE", "the paid sum overflows"));
-	call_fmt_int64(now, call->now_us);
-	if (paid) {
-		p[1] = now;
-		if ((rv = call_query(call, &SET_PAID, 2, p, &res)) != 0)
-			return (rv);
-		if ((*inv = invoices_from_row(call, res, 0, 0)) == NULL)
-			return (call_oom(call));
-		if ((rv = events_record(call, "invoice.paid", "invoice",
-		         in->id, in->customer_id, "unpaid", "paid", NULL)) !=
-		    0)
-			return (rv);
-	}
-	if (excess > 0) {
-		p[0] = call_fmt_int64(cid, in->customer_id);
-		p[1] = call_fmt_int64(ex, excess);
-		p[2] = now;
-		if ((rv = call_query(call, &ADD_BALANCE, 3, p, &res)) != 0)
-			return (rv);
-	}
-	if (!in->has_subscription_id)
-		return (0);
-	p[0] = call_fmt_int64(sid, in->subscription_id);
-	p[1] = cal_date_format(cal_local_date(call->now_us), today);
-	if ((rv = call_query(call, &REACTIVATE, 2, p, &res)) != 0)
+	const char *p[8] = { call_fmt_int64(id, in->id),
+		call_fmt_int64(now, call->now_us), paid ? "t" : "f",
+		call_fmt_int64(ex, excess),
+		call_fmt_int64(cid, in->customer_id),
+		in->has_subscription_id
+		    ? call_fmt_int64(sid, in->subscription_id)
+		    : NULL,
+		cal_date_format(cal_local_date(call->now_us), today),
+		call->request_id };
+	if ((rv = call_query(call, &SETTLE, 8, p, &res)) != 0)
 		return (rv);
-	if (PQntuples(res) == 0)
-		return (0);
-	return (events_record(call, "subscription.reactivated", "subscription",
-	    in->subscription_id, in->customer_id, "past_due", "active",
-	    "{\"cause\": \"payment\"}"));
+	if (paid && PQntuples(res) == 1 &&
+	    (*inv = invoices_from_row(call, res, 0, 0)) == NULL)
+		return (call_oom(call));
+	return (0);
 }
 
 /*
@@ -263,8 +265,8 @@ settle(srv_call *call, Billing__V1__Invoice **inv, int64_t amount)
  * leave the money range before anything is written.
  */
 static int
-lock_for_success(
-    srv_call *call, const Billing__V1__Invoice *in, int64_t amount)
+lock_for_success(srv_call *call, const Billing__V1__Invoice *in,
+    int64_t amount, int64_t *paid_before)
 {
 	char sid[21], cid[21], id[21];
 	const char *p[1];
@@ -286,7 +288,7 @@ lock_for_success(
 	p[0] = call_fmt_int64(id, in->id);
 	if ((rv = call_query(call, &PAID_SUM, 1, p, &res)) != 0)
 		return (rv);
-	before = call_int64(res, 0, 0);
+	before = *paid_before = call_int64(res, 0, 0);
 	if (invoice_apply_payment(
 	        in->total_minor, before, amount, &paid, &excess) != MONEY_OK ||
 	    money_add(bal, excess, &bal) != MONEY_OK)
@@ -304,6 +306,7 @@ payments_create(srv_call *call, const Billing__V1__CreatePaymentRequest *req,
 	Billing__V1__Invoice *in;
 	const char *method, *txn, *status;
 	char id[21], cid[21], amt[21], now[21];
+	int64_t before = 0;
 	bool success;
 	PGresult *res;
 	int rv;
@@ -318,7 +321,7 @@ payments_create(srv_call *call, const Billing__V1__CreatePaymentRequest *req,
 	    req->status == BILLING__V1__PAYMENT_STATUS__PAYMENT_STATUS_SUCCESS;
 	status = success ? "success" : "failed";
 
-	const char *p[8] = { call_fmt_int64(id, req->invoice_id) };
+	const char *p[9] = { call_fmt_int64(id, req->invoice_id) };
 	if ((rv = call_query(call, &LOCK_INVOICE, 1, p, &res)) != 0)
 		return (rv);
 	if (PQntuples(res) == 0)
@@ -335,7 +338,7 @@ payments_create(srv_call *call, const Billing__V1__CreatePaymentRequest *req,
 		return (call_error(call, BILLING_ALREADY_EXISTS,
 		    "INVOICE_ALREADY_PAID", "Invoice already paid"));
 	if (success &&
-	    (rv = lock_for_success(call, in, req->amount_minor)) != 0)
+	    (rv = lock_for_success(call, in, req->amount_minor, &before)) != 0)
 		return (rv);
 
 	p[0] = call_fmt_int64(cid, in->customer_id);
@@ -346,18 +349,17 @@ payments_create(srv_call *call, const Billing__V1__CreatePaymentRequest *req,
 	p[5] = txn;
 	p[6] = status;
 	p[7] = call_fmt_int64(now, call->now_us);
+	p[8] = call->request_id;
 	r = call_new(
 	    call, billing__v1__payment_result, Billing__V1__PaymentResult);
 	if (r == NULL)
 		return (call_oom(call));
-	if ((rv = call_query(call, &INSERT, 8, p, &res)) != 0)
+	if ((rv = call_query(call, &INSERT, 9, p, &res)) != 0)
 		return (rv);
 	if ((r->payment = from_row(call, res, 0, 0)) == NULL)
 		return (call_oom(call));
-	if ((rv = events_record(call, "payment.created", "payment",
-	         r->payment->id, in->customer_id, NULL, status, NULL)) != 0)
-		return (rv);
-	if (success && (rv = settle(call, &in, req->amount_minor)) != 0)
+	if (success &&
+	    (rv = settle(call, &in, before, req->amount_minor)) != 0)
 		return (rv);
 	r->invoice = in;
 	*out = r;
