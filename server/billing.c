@@ -9,6 +9,7 @@
  * open batch: the retry then bills the rest.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,46 +54,116 @@ counts_msg(srv_call *call, const run_counts *c, int64_t run_id)
 	return (r);
 }
 
+/* One participant of a run: its own connection, memory and counts. */
+typedef struct participant {
+	srv_call side;
+	arena a;
+	int64_t run_id;
+	int batch;
+	run_counts c;
+	int rv;
+	pthread_t tid;
+} participant;
+
+static void
+participant_init(participant *pt, const srv_call *call)
+{
+	memset(pt, 0, sizeof(*pt));
+	arena_init(&pt->a, RUN_ARENA_LIMIT);
+	pt->side.method = call->method;
+	pt->side.request_id = call->request_id;
+	pt->side.env = call->env;
+	pt->side.start_us = call->start_us;
+	pt->side.deadline_us = call->deadline_us;
+	pt->side.now_us = call->now_us;
+	pt->side.arena = &pt->a;
+	pt->side.pool = call->pool;
+	pt->side.cfg = call->cfg;
+	pt->side.db = db_pool_take(call->pool);
+	pt->batch = call->cfg->run_batch;
+}
+
+static void
+participant_fini(participant *pt)
+{
+	call_release_results(&pt->side);
+	billing_status_fini(&pt->side.status);
+	db_pool_give(pt->side.pool, pt->side.db);
+	arena_fini(&pt->a);
+}
+
+static void *
+participant_main(void *arg)
+{
+	participant *pt = arg;
+
+	if ((pt->rv = db_ensure(pt->side.db, &pt->side.status)) == 0)
+		pt->rv = billing_run_execute(
+		    &pt->side, pt->run_id, pt->batch, &pt->c);
+	return (NULL);
+}
+
+/*
+ * The run goes on with --run-parallel participants at once, each with
+ * its own connection: they share the subscriptions through SKIP LOCKED
+ * (see billing_run.h), so PostgreSQL works on two batches at a time on
+ * two cores, and they wait for each other only on the invoice sequence.
+ */
 static int
 billing_run_cycle(srv_call *call, const Billing__V1__RunCycleRequest *req,
     Billing__V1__RunCycleResponse **out)
 {
-	srv_call side;
-	arena a;
-	run_counts c;
+	participant pts[CONFIG_MAX_RUN_PARALLEL];
+	int n = call->cfg->run_parallel, started = 1, rv;
 	int64_t run_id = 0;
-	int rv;
+	run_counts c;
 
 	(void) req;
-	memset(&side, 0, sizeof(side));
-	arena_init(&a, RUN_ARENA_LIMIT);
-	side.method = call->method;
-	side.request_id = call->request_id;
-	side.env = call->env;
-	side.start_us = call->start_us;
-	side.deadline_us = call->deadline_us;
-	side.now_us = call->now_us;
-	side.arena = &a;
-	side.pool = call->pool;
-	side.cfg = call->cfg;
-	side.db = db_pool_take(call->pool);
-
-	if ((rv = db_ensure(side.db, &side.status)) == 0 &&
-	    (rv = billing_run_open(&side, "rpc", 0, &run_id)) == 0) {
-		rv = billing_run_execute(
-		    &side, run_id, call->cfg->run_batch, &c);
-		billing_run_close(&side, run_id, rv);
+	for (int i = 0; i < n; i++)
+		participant_init(&pts[i], call);
+	if ((rv = db_ensure(pts[0].side.db, &pts[0].side.status)) == 0 &&
+	    (rv = billing_run_open(&pts[0].side, "rpc", 0, &run_id)) == 0) {
+		for (int i = 0; i < n; i++)
+			pts[i].run_id = run_id;
+		for (; started < n; started++)
+			if (pthread_create(&pts[started].tid, NULL,
+			        participant_main, &pts[started]) != 0)
+				break;
+		participant_main(&pts[0]);
+		for (int i = 1; i < started; i++)
+			pthread_join(pts[i].tid, NULL);
 	}
-	call_release_results(&side);
-	if (rv != 0)
-		call_error(call, side.status.code, side.status.reason, "%s",
-		    side.status.message != NULL ? side.status.message
-		                                : "billing run failed");
-	else if ((*out = counts_msg(call, &c, run_id)) == NULL)
+	memset(&c, 0, sizeof(c));
+	for (int i = 0; i < started && rv == 0; i++) {
+		c.trials_converted += pts[i].c.trials_converted;
+		c.renewed += pts[i].c.renewed;
+		c.cancelled += pts[i].c.cancelled;
+		c.past_due += pts[i].c.past_due;
+		c.expired += pts[i].c.expired;
+		c.invoices_created += pts[i].c.invoices_created;
+		if (pts[i].rv != 0) {
+			const billing_status *st = &pts[i].side.status;
+
+			rv = call_error(call, st->code, st->reason, "%s",
+			    st->message != NULL ? st->message
+			                        : "billing run failed");
+		}
+	}
+	if (rv != 0 && call->status.code == BILLING_OK) {
+		const billing_status *st = &pts[0].side.status;
+
+		call_error(call, st->code, st->reason, "%s",
+		    st->message != NULL ? st->message : "billing run failed");
+	}
+	if (run_id > 0)
+		billing_run_close(&pts[0].side, run_id,
+		    rv == 0                            ? NULL
+		        : call->status.message != NULL ? call->status.message
+		                                       : "failed");
+	if (rv == 0 && (*out = counts_msg(call, &c, run_id)) == NULL)
 		rv = call_oom(call);
-	billing_status_fini(&side.status);
-	db_pool_give(call->pool, side.db);
-	arena_fini(&a);
+	for (int i = 0; i < n; i++)
+		participant_fini(&pts[i]);
 	return (rv);
 }
 

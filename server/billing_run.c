@@ -385,9 +385,12 @@ write_batch(batch *b, int64_t run_id)
 	PGresult *res;
 	int rv;
 
-	if (b->n_inv > 0 &&
-	    ((rv = invoicing_prepare(call, &ib)) != 0 ||
-	        (rv = invoicing_write(call, &ib, false)) != 0))
+	/*
+	 * The invoice sequence is locked from invoicing_write to commit, so
+	 * runs at the same time wait for each other there: everything that
+	 * does not need the numbers comes first.
+	 */
+	if (b->n_inv > 0 && (rv = invoicing_prepare(call, &ib)) != 0)
 		return (rv);
 	if (b->n_subs > 0) {
 		if ((p[0] = pgarray_text(&b->id)) == NULL ||
@@ -399,7 +402,8 @@ write_batch(batch *b, int64_t run_id)
 		if ((rv = call_query(call, &UPDATE_SUBS, 5, p, &res)) != 0)
 			return (rv);
 	}
-	if ((rv = events_batch_flush(call, &b->ev)) != 0)
+	if ((rv = events_batch_flush(call, &b->ev)) != 0 ||
+	    (b->n_inv > 0 && (rv = invoicing_write(call, &ib, false)) != 0))
 		return (rv);
 	const int v[6] = { b->c.trials_converted, b->c.renewed, b->c.cancelled,
 		b->c.past_due, b->c.expired, b->c.invoices_created };
@@ -605,13 +609,12 @@ billing_run_open(
 }
 
 int
-billing_run_close(srv_call *call, int64_t run_id, int rv)
+billing_run_close(srv_call *call, int64_t run_id, const char *error)
 {
 	billing_status st = BILLING_STATUS_INIT;
 	char id[21];
 	const char *p[3] = { call_fmt_int64(id, run_id),
-		rv == 0 ? "succeeded" : "failed",
-		rv == 0 ? NULL : call->status.message };
+		error == NULL ? "succeeded" : "failed", error };
 	PGresult *res = NULL;
 	int rc;
 

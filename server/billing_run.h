@@ -43,7 +43,7 @@ int billing_run_open(
 int billing_run_execute(
     srv_call *call, int64_t run_id, int batch_size, run_counts *out);
 
-/* Closes the record: succeeded, or failed with the call's status. */
-int billing_run_close(srv_call *call, int64_t run_id, int rv);
+/* Closes the record: succeeded (error NULL), or failed with error. */
+int billing_run_close(srv_call *call, int64_t run_id, const char *error);
 
 #endif /* SERVER_BILLING_RUN_H */

@@ -14,6 +14,7 @@
 #define MAX_WORKERS 256
 #define DEFAULT_SCHEDULE_S 60
 #define DEFAULT_RUN_BATCH 1000
+#define DEFAULT_RUN_PARALLEL 2
 
 void
 srv_config_usage(const char *prog)
@@ -48,9 +49,11 @@ srv_config_usage(const char *prog)
 	    " 0: none)  BILLING_JOB_WORKERS\n"
 	    "  --run-batch N          subscriptions per billing-run"
 	    " transaction (default %d)  BILLING_RUN_BATCH\n"
+	    "  --run-parallel N       connections working on one"
+	    " RunCycle (default %d)  BILLING_RUN_PARALLEL\n"
 	    "  --help, --version\n",
 	    prog, prog, prog, DEFAULT_WORKERS, DEFAULT_SCHEDULE_S,
-	    DEFAULT_RUN_BATCH);
+	    DEFAULT_RUN_BATCH, DEFAULT_RUN_PARALLEL);
 }
 
 static int
@@ -121,6 +124,7 @@ from_env(srv_config *cfg)
 	cfg->schedule_s = -1; /* not set: depends on the test clock */
 	cfg->job_workers = 1;
 	cfg->run_batch = DEFAULT_RUN_BATCH;
+	cfg->run_parallel = DEFAULT_RUN_PARALLEL;
 	cfg->timezone = CALTIME_DEFAULT_ZONE;
 	if ((v = getenv("BILLING_TIMEZONE")) != NULL && *v != '\0')
 		cfg->timezone = v;
@@ -132,6 +136,10 @@ from_env(srv_config *cfg)
 		return (-1);
 	if ((v = getenv("BILLING_JOB_WORKERS")) != NULL && *v != '\0' &&
 	    parse_int("BILLING_JOB_WORKERS", v, 0, 64, &cfg->job_workers) != 0)
+		return (-1);
+	if ((v = getenv("BILLING_RUN_PARALLEL")) != NULL && *v != '\0' &&
+	    parse_int("BILLING_RUN_PARALLEL", v, 1, CONFIG_MAX_RUN_PARALLEL,
+	        &cfg->run_parallel) != 0)
 		return (-1);
 	if ((v = getenv("BILLING_RUN_BATCH")) != NULL && *v != '\0' &&
 	    parse_int("BILLING_RUN_BATCH", v, 1, 10000, &cfg->run_batch) != 0)
@@ -177,6 +185,7 @@ srv_config_parse(srv_config *cfg, int argc, char **argv)
 		{ "schedule", required_argument, NULL, 's' },
 		{ "job-workers", required_argument, NULL, 'j' },
 		{ "run-batch", required_argument, NULL, 'b' },
+		{ "run-parallel", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -261,6 +270,12 @@ srv_config_parse(srv_config *cfg, int argc, char **argv)
 		case 'b':
 			if (parse_int("--run-batch", optarg, 1, 10000,
 			        &cfg->run_batch) != 0)
+				return (-1);
+			break;
+		case 'P':
+			if (parse_int("--run-parallel", optarg, 1,
+			        CONFIG_MAX_RUN_PARALLEL,
+			        &cfg->run_parallel) != 0)
 				return (-1);
 			break;
 		case 'h':

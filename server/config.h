@@ -10,6 +10,7 @@
 #include "../util/log.h"
 
 #define CONFIG_MAX_LISTEN 8
+#define CONFIG_MAX_RUN_PARALLEL 8
 
 typedef enum srv_command {
 	SRV_SERVE,
@@ -34,6 +35,7 @@ typedef struct srv_config {
 	int schedule_s;                /* billing run every N s; 0: off */
 	int job_workers;               /* background job threads */
 	int run_batch;                 /* subscriptions per run transaction */
+	int run_parallel;              /* connections of one RunCycle */
 	char *listen_buf;              /* owns the BILLING_LISTEN copy */
 } srv_config;
 

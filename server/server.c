@@ -157,9 +157,13 @@ srv_start(srv **out, const srv_config *cfg, const billing_server_impl *impl)
 		return (-1);
 	}
 	s->n_workers = cfg->workers;
-	/* Two per worker: Billing.RunCycle commits its batches beside the
-	 * call's own transaction. */
-	if (db_pool_init(&s->pool, cfg->database_url, 2 * cfg->workers) != 0) {
+	/*
+	 * Billing.RunCycle commits its batches on run_parallel connections
+	 * beside the call's own transaction: a worker may hold that many
+	 * more.
+	 */
+	if (db_pool_init(&s->pool, cfg->database_url,
+	        (1 + cfg->run_parallel) * cfg->workers) != 0) {
 		log_printf(LOG_ERROR, "msg=\"out of memory\"");
 		free(s->workers);
 		free(s);

@@ -140,7 +140,10 @@ run_job(job_thread *t, int64_t job_id, const char *kind, billing_status *st)
 		    0)
 			goto out;
 		rv = billing_run_execute(&c, run_id, t->w->cfg->run_batch, &n);
-		billing_run_close(&c, run_id, rv);
+		billing_run_close(&c, run_id,
+		    rv == 0                        ? NULL
+		        : c.status.message != NULL ? c.status.message
+		                                   : "failed");
 		log_printf(rv == 0 ? LOG_INFO : LOG_ERROR,
 		    "msg=\"billing run\" job=%" PRId64 " run=%" PRId64
 		    " trials_converted=%d renewed=%d cancelled=%d past_due=%d"

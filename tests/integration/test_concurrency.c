@@ -22,7 +22,8 @@
 #define N_THREADS 8
 
 static const char *const server_args[] = { "--test-clock", "--workers", "8",
-	"--job-workers", "0", "--run-batch", "25", NULL };
+	"--job-workers", "0", "--run-batch", "25", "--run-parallel", "2",
+	NULL };
 
 static void sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static long long sqlv(const char *fmt, ...)
@@ -1122,19 +1123,23 @@ idem_main(void *p)
 	return (NULL);
 }
 
-/* Two calls with one key, the second sent while the first waits. */
+/*
+ * Two calls with one key, the second sent while the first waits on
+ * first_waiters sessions (a RunCycle waits on each of its connections).
+ */
 static void
-in_flight_pair(idem_caller *a, idem_caller *b, const char *lock_sql)
+in_flight_pair(
+    idem_caller *a, idem_caller *b, const char *lock_sql, int first_waiters)
 {
 	pthread_t ta, tb;
 
 	hold_start(lock_sql);
 	assert_int_equal(pthread_create(&ta, NULL, idem_main, a), 0);
-	wait_lock_waiters(1);
+	wait_lock_waiters(first_waiters);
 	assert_int_equal(pthread_create(&tb, NULL, idem_main, b), 0);
-	wait_lock_waiters(2); /* b waits for a's key */
+	wait_lock_waiters(first_waiters + 1); /* b waits for a's key */
 	th_sleep_ms(100);
-	assert_int_equal(lock_waiters(), 2);
+	assert_int_equal(lock_waiters(), first_waiters + 1);
 	hold_release();
 	pthread_join(ta, NULL);
 	pthread_join(tb, NULL);
@@ -1231,7 +1236,7 @@ test_idempotency(void **state)
 	a.key = b.key = "k-flight";
 	a.customer = b.customer = 2;
 	in_flight_pair(
-	    &a, &b, "SELECT id FROM customers WHERE id = 2 FOR UPDATE");
+	    &a, &b, "SELECT id FROM customers WHERE id = 2 FOR UPDATE", 1);
 	assert_int_equal(a.rv, 0);
 	assert_int_equal(b.rv, 0);
 	assert_int_equal(a.id, b.id);
@@ -1260,7 +1265,8 @@ test_idempotency(void **state)
 	a.key = b.key = "k-run";
 	a.run = b.run = true;
 	in_flight_pair(&a, &b,
-	    "SELECT id FROM subscriptions WHERE customer_id = 3 FOR UPDATE");
+	    "SELECT id FROM subscriptions WHERE customer_id = 3 FOR UPDATE",
+	    2);
 	assert_int_equal(a.rv, 0);
 	assert_int_equal(b.rv, 0);
 	assert_int_equal(a.id, 1);
