@@ -364,11 +364,21 @@ setup(PGconn *c)
 		p[4] = s->now;
 		PQclear(sql(c, SETUP_SUBS, 5, p));
 	}
+	/*
+	 * A payment history (one old payment per customer, on no invoice),
+	 * so that payments and its statistics look like a live system's:
+	 * analyzed while empty, the planner would scan it sequentially.
+	 */
+	sql_do(c,
+	    "INSERT INTO payments (customer_id, amount_minor, currency,"
+	    " method, transaction_id, status, created_at)"
+	    " SELECT id, 999, 'EUR', 'card', 'history-' || id, 'success',"
+	    " timestamptz '2015-12-01 12:00:00+01' FROM customers");
 	printf("  setup (not timed): 2 sets of %d customers (DE, 19%% VAT), "
 	       "each with an\n"
 	       "    active subscription to a 9.99 EUR monthly plan, the "
 	       "set's all due at one\n"
-	       "    instant: %.1f s",
+	       "    instant, and one old payment: %.1f s",
 	    cfg.subs, secs_since(t0));
 	t0 = mono_ns();
 	sql_do(c, "VACUUM ANALYZE");
