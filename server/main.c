@@ -83,8 +83,10 @@ main(int argc, char **argv)
 	srv_config cfg;
 	int rv, applied;
 
-	if (srv_config_parse(&cfg, argc, argv) != 0)
+	if (srv_config_parse(&cfg, argc, argv) != 0) {
+		srv_config_fini(&cfg);
 		return (2);
+	}
 	log_set_level(cfg.level);
 	switch (cfg.command) {
 	case SRV_HELP:

@@ -2692,7 +2692,7 @@ test_proration_edges(void **state)
 static void
 test_long_descriptions_are_cut(void **state)
 {
-	char name[256], want[256];
+	char name[256], want[512];
 	int64_t p, q, c = customer(NULL, NULL);
 	Billing__V1__SubscriptionResult *r;
 	Billing__V1__Invoice *in;
