@@ -10,6 +10,7 @@
  */
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,6 +64,7 @@ typedef struct participant {
 	run_counts c;
 	int rv;
 	pthread_t tid;
+	atomic_bool *stop; /* shared: one participant's failure ends all */
 } participant;
 
 static void
@@ -99,7 +101,9 @@ participant_main(void *arg)
 
 	if ((pt->rv = db_ensure(pt->side.db, &pt->side.status)) == 0)
 		pt->rv = billing_run_execute(
-		    &pt->side, pt->run_id, pt->batch, &pt->c);
+		    &pt->side, pt->run_id, pt->batch, pt->stop, &pt->c);
+	if (pt->rv != 0)
+		atomic_store(pt->stop, true);
 	return (NULL);
 }
 
@@ -116,11 +120,15 @@ billing_run_cycle(srv_call *call, const Billing__V1__RunCycleRequest *req,
 	participant pts[CONFIG_MAX_RUN_PARALLEL];
 	int n = call->cfg->run_parallel, started = 1, rv;
 	int64_t run_id = 0;
+	atomic_bool stop;
 	run_counts c;
 
 	(void) req;
-	for (int i = 0; i < n; i++)
+	atomic_init(&stop, false);
+	for (int i = 0; i < n; i++) {
 		participant_init(&pts[i], call);
+		pts[i].stop = &stop;
+	}
 	if ((rv = db_ensure(pts[0].side.db, &pts[0].side.status)) == 0 &&
 	    (rv = billing_run_open(&pts[0].side, "rpc", 0, &run_id)) == 0) {
 		for (int i = 0; i < n; i++)
@@ -141,14 +149,20 @@ billing_run_cycle(srv_call *call, const Billing__V1__RunCycleRequest *req,
 		c.past_due += pts[i].c.past_due;
 		c.expired += pts[i].c.expired;
 		c.invoices_created += pts[i].c.invoices_created;
-		if (pts[i].rv != 0) {
-			const billing_status *st = &pts[i].side.status;
+	}
+	/* The first real failure is the answer; the others were stopped. */
+	for (int i = 0; i < started && rv == 0; i++) {
+		const billing_status *st = &pts[i].side.status;
 
+		if (pts[i].rv != 0 && pts[i].rv != BILLING_CANCELLED)
 			rv = call_error(call, st->code, st->reason, "%s",
 			    st->message != NULL ? st->message
 			                        : "billing run failed");
-		}
 	}
+	for (int i = 0; i < started && rv == 0; i++)
+		if (pts[i].rv != 0)
+			rv = call_error(call, BILLING_CANCELLED, NULL,
+			    "the billing run was stopped before its end");
 	if (rv != 0 && call->status.code == BILLING_OK) {
 		const billing_status *st = &pts[0].side.status;
 

@@ -2,6 +2,7 @@
  * billing_run.c: see billing_run.h.
  */
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -506,15 +507,16 @@ run_batch_tx(srv_call *call, phase ph, bool wait, int64_t *cursor, int size,
 		billing_status ignore = BILLING_STATUS_INIT;
 
 		*cursor = start;
-		if ((rv = db_command(call->db, "BEGIN", call->deadline_us,
+		if ((rv = db_command(call->db, DB_BEGIN, call->deadline_us,
 		         &call->status)) != 0)
 			return (rv);
 		rv = run_batch(call, ph, wait, cursor, size, run_id, &b, rows);
 		if (rv == 0 &&
-		    (rv = db_command(call->db, "COMMIT", call->deadline_us,
-		         &call->status)) == 0)
+		    (rv = db_command(call->db, "COMMIT",
+		         db_now_us() + DB_END_GRACE_US, &call->status)) == 0)
 			break;
-		db_command(call->db, "ROLLBACK", call->deadline_us, &ignore);
+		db_command(call->db, "ROLLBACK", db_now_us() + DB_END_GRACE_US,
+		    &ignore);
 		billing_status_fini(&ignore);
 		call_release_results(call);
 		arena_reset(call->arena);
@@ -552,42 +554,62 @@ peek(srv_call *call, phase ph, bool *due)
 }
 
 static int
-run_phase(
-    srv_call *call, phase ph, int size, int64_t run_id, run_counts *total)
+stopped(srv_call *call, const atomic_bool *stop)
+{
+	if (stop == NULL || !atomic_load(stop))
+		return (0);
+	return (call_error(call, BILLING_CANCELLED, NULL,
+	    "the billing run was stopped before its end"));
+}
+
+static int
+run_phase(srv_call *call, phase ph, int size, int64_t run_id,
+    const atomic_bool *stop, run_counts *total)
 {
 	int64_t cursor = 0;
-	bool wait = false, stop = false, due;
-	int rv, rows, waits = 0;
+	bool wait = false, stopped_here = false, due;
+	int rv, rows, taken = 0, idle_waits = 0;
 
 	for (;;) {
+		if ((rv = stopped(call, stop)) != 0)
+			return (rv);
 		rv = run_batch_tx(call, ph, wait, &cursor, size, run_id, total,
-		    &rows, &stop);
+		    &rows, &stopped_here);
 		if (rv != 0)
 			return (rv);
+		taken += rows;
 		if (rows > 0)
 			continue;
 		/*
 		 * Nothing unlocked is left after the cursor: wait for what
-		 * other runs hold, from the start, until nothing is due.
+		 * other runs hold, from the start, until nothing is due. A
+		 * row still due after passes that took nothing (one that no
+		 * longer matches the join after a re-check) is left to the
+		 * next run.
 		 */
-		if (wait &&
-		    ((rv = peek(call, ph, &due)) != 0 || !due ||
-		        ++waits >= WAIT_PASSES))
-			return (rv);
+		if (wait) {
+			if ((rv = peek(call, ph, &due)) != 0 || !due)
+				return (rv);
+			idle_waits = taken > 0 ? 0 : idle_waits + 1;
+			if (idle_waits >= WAIT_PASSES)
+				return (0);
+		}
 		wait = true;
 		cursor = 0;
+		taken = 0;
 	}
 }
 
 int
-billing_run_execute(
-    srv_call *call, int64_t run_id, int batch_size, run_counts *out)
+billing_run_execute(srv_call *call, int64_t run_id, int batch_size,
+    const atomic_bool *stop, run_counts *out)
 {
 	int rv = 0;
 
 	memset(out, 0, sizeof(*out));
 	for (int ph = PHASE_TRIALS; ph <= PHASE_DUNNING && rv == 0; ph++)
-		rv = run_phase(call, (phase) ph, batch_size, run_id, out);
+		rv =
+		    run_phase(call, (phase) ph, batch_size, run_id, stop, out);
 	return (rv);
 }
 

@@ -20,6 +20,8 @@
 #ifndef SERVER_BILLING_RUN_H
 #define SERVER_BILLING_RUN_H
 
+#include <stdatomic.h>
+
 #include "call.h"
 
 typedef struct run_counts {
@@ -38,10 +40,13 @@ int billing_run_open(
  * Runs the billing run at call->now_us on call->db, which must not be in
  * a transaction; commits each batch of batch_size subscriptions. The
  * call's arena is reset after each batch. *out holds the counts of the
- * batches this call committed, also when it fails part way.
+ * batches this call committed, also when it fails part way. When *stop
+ * becomes true (may be NULL), the run ends after its current batch with
+ * CANCELLED: a participant that failed stops the others, and a stopping
+ * server stops its runs.
  */
-int billing_run_execute(
-    srv_call *call, int64_t run_id, int batch_size, run_counts *out);
+int billing_run_execute(srv_call *call, int64_t run_id, int batch_size,
+    const atomic_bool *stop, run_counts *out);
 
 /* Closes the record: succeeded (error NULL), or failed with error. */
 int billing_run_close(srv_call *call, int64_t run_id, const char *error);

@@ -102,6 +102,21 @@ int db_command(
 /* The SQLSTATE of the last failed statement's result, for callers. */
 const char *db_sqlstate(const PGresult *res);
 
+/*
+ * Every transaction of the server. The checks that read after a lock
+ * (duplicate payments, paid sums, the run's re-reads) need a fresh
+ * snapshot per statement, so the level is said, not assumed from the
+ * database's default.
+ */
+#define DB_BEGIN "BEGIN ISOLATION LEVEL READ COMMITTED"
+
+/*
+ * COMMIT and ROLLBACK get this long whatever the caller's deadline: a
+ * COMMIT cancelled at a deadline may have committed anyway, and a
+ * ROLLBACK must leave the connection idle for its next user.
+ */
+#define DB_END_GRACE_US 5000000
+
 /* CLOCK_REALTIME in microseconds. */
 int64_t db_now_us(void);
 

@@ -16,9 +16,6 @@
 /* What one call may allocate: the request and the response with room. */
 #define ARENA_LIMIT (RPC_MAX_MESSAGE_BYTES * 8)
 
-/* ROLLBACK after a failed call gets this long, whatever the deadline. */
-#define ROLLBACK_GRACE_US 5000000
-
 void
 dispatch_worker_init(dispatch_worker *w, int id, db_pool *pool,
     const billing_server_impl *impl, const srv_config *cfg)
@@ -53,7 +50,7 @@ run_once(dispatch_worker *w, srv_call *call, const ProtobufCMessage *req,
 	billing_status_fini(&call->status);
 	if (!m->read_only &&
 	    (rv = db_command(
-	         call->db, "BEGIN", call->deadline_us, &call->status)) != 0)
+	         call->db, DB_BEGIN, call->deadline_us, &call->status)) != 0)
 		return (rv);
 
 	rv = 0;
@@ -80,14 +77,14 @@ run_once(dispatch_worker *w, srv_call *call, const ProtobufCMessage *req,
 	if (m->read_only || call->db->pg == NULL)
 		return (rv);
 	if (rv == 0)
-		return (db_command(
-		    call->db, "COMMIT", call->deadline_us, &call->status));
+		return (db_command(call->db, "COMMIT",
+		    db_now_us() + DB_END_GRACE_US, &call->status));
 	/* The handler's status is the answer; a failed ROLLBACK drops it. */
 	{
 		billing_status ignore = BILLING_STATUS_INIT;
 
-		db_command(call->db, "ROLLBACK",
-		    db_now_us() + ROLLBACK_GRACE_US, &ignore);
+		db_command(call->db, "ROLLBACK", db_now_us() + DB_END_GRACE_US,
+		    &ignore);
 		billing_status_fini(&ignore);
 	}
 	return (rv);

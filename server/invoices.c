@@ -256,6 +256,7 @@ invoices_void(srv_call *call, const Billing__V1__VoidInvoiceRequest *req,
 	const char *p[3];
 	PGresult *res, *credits;
 	Billing__V1__Invoice *old;
+	events_batch ev;
 	int64_t back = 0, bal;
 	int rv;
 
@@ -301,14 +302,15 @@ invoices_void(srv_call *call, const Billing__V1__VoidInvoiceRequest *req,
 		return (rv);
 	if ((*out = invoices_from_row(call, res, 0, 0)) == NULL)
 		return (call_oom(call));
+	/* One statement for the events, however many credits there were. */
+	events_batch_init(&ev, call);
 	for (int i = 0; i < PQntuples(credits); i++)
-		if ((rv = events_record(call, "payment.refunded", "payment",
-		         call_int64(credits, i, 0), old->customer_id,
-		         "success", "refunded",
-		         "{\"cause\": \"invoice.voided\"}")) != 0)
-			return (rv);
-	return (events_record(call, "invoice.voided", "invoice", req->id,
-	    old->customer_id, "unpaid", "void", NULL));
+		events_batch_add(&ev, "payment.refunded", "payment",
+		    call_int64(credits, i, 0), old->customer_id, "success",
+		    "refunded", "{\"cause\": \"invoice.voided\"}");
+	events_batch_add(&ev, "invoice.voided", "invoice", req->id,
+	    old->customer_id, "unpaid", "void", NULL);
+	return (events_batch_flush(call, &ev));
 }
 
 const billing_invoices_impl invoices_impl = {

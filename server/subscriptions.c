@@ -521,21 +521,24 @@ change_invoice(srv_call *call, const Billing__V1__Subscription *s,
 {
 	int64_t now = call->now_us, credit = 0, charge;
 	bool same = old->cycle == neu->cycle;
+	/* A legacy row without a period: T <= 0 prorates to 0. */
+	bool has =
+	    s->has_current_period_start_us && s->has_current_period_end_us;
+	int64_t ps = has ? s->current_period_start_us : now;
+	int64_t pe = has ? s->current_period_end_us : now;
 
-	invoice_init(d, cal_local_date(now),
-	    cal_local_date(same ? s->current_period_end_us : new_end), now);
+	invoice_init(
+	    d, cal_local_date(now), cal_local_date(same ? pe : new_end), now);
 	if (prorate) {
-		if (period_prorate(old->price_minor, s->quantity,
-		        s->current_period_start_us, s->current_period_end_us,
-		        now, &credit) != MONEY_OK ||
+		if (period_prorate(old->price_minor, s->quantity, ps, pe, now,
+		        &credit) != MONEY_OK ||
 		    invoice_add_amount_item(
 		        d, "Unused time on", old->name, -credit) != MONEY_OK)
 			return (money_error(call, "credit"));
 	}
 	if (same) {
-		if (period_prorate(neu->price_minor, s->quantity,
-		        s->current_period_start_us, s->current_period_end_us,
-		        now, &charge) != MONEY_OK ||
+		if (period_prorate(neu->price_minor, s->quantity, ps, pe, now,
+		        &charge) != MONEY_OK ||
 		    invoice_add_amount_item(
 		        d, "Remaining time on", neu->name, charge) != MONEY_OK)
 			return (money_error(call, "charge"));

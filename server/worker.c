@@ -36,16 +36,21 @@ static const db_stmt CLAIM = { "jobs_claim",
 
 static const db_stmt DONE = { "jobs_done",
 	"UPDATE jobs SET status = 'done', attempts = attempts + 1,"
-	" worker = $2, finished_at = now(), last_error = NULL WHERE id = $1" };
+	" worker = $2, finished_at = clock_timestamp(), last_error = NULL"
+	" WHERE id = $1" };
 
-/* Back to the queue after $3 seconds, or failed for good. */
+/*
+ * Back to the queue $3 seconds after the failure (not the claim: a run
+ * may have worked for minutes), or failed for good.
+ */
 static const db_stmt FAILED = { "jobs_failed",
 	"UPDATE jobs SET attempts = attempts + 1, worker = $2,"
 	" last_error = $4,"
 	" status = CASE WHEN attempts + 1 >= max_attempts THEN 'failed'"
 	"   ELSE 'queued' END,"
-	" run_at = now() + make_interval(secs => $3),"
-	" finished_at = CASE WHEN attempts + 1 >= max_attempts THEN now() END"
+	" run_at = clock_timestamp() + make_interval(secs => $3::int),"
+	" finished_at = CASE WHEN attempts + 1 >= max_attempts"
+	"   THEN clock_timestamp() END"
 	" WHERE id = $1" };
 
 typedef struct job_thread {
@@ -139,7 +144,8 @@ run_job(job_thread *t, int64_t job_id, const char *kind, billing_status *st)
 		if ((rv = billing_run_open(&c, "schedule", job_id, &run_id)) !=
 		    0)
 			goto out;
-		rv = billing_run_execute(&c, run_id, t->w->cfg->run_batch, &n);
+		rv = billing_run_execute(
+		    &c, run_id, t->w->cfg->run_batch, &t->w->stop, &n);
 		billing_run_close(&c, run_id,
 		    rv == 0                        ? NULL
 		        : c.status.message != NULL ? c.status.message
@@ -168,6 +174,46 @@ out:
 	return (rv);
 }
 
+/* Leaves the connection idle: a failed step may have left a transaction. */
+static void
+idle(db_conn *db)
+{
+	billing_status st = BILLING_STATUS_INIT;
+
+	if (db->pg != NULL && PQtransactionStatus(db->pg) != PQTRANS_IDLE)
+		db_command(db, "ROLLBACK", db_now_us() + DB_END_GRACE_US, &st);
+	billing_status_fini(&st);
+}
+
+/* Records the job's outcome and commits, with a deadline of its own. */
+static void
+finish_job(job_thread *t, srv_call *c, int64_t job_id, int attempts, int rv,
+    const billing_status *st)
+{
+	char id[21], backoff[12];
+	/* 2, 4, 8, ... seconds, at most an hour. */
+	int s = attempts >= 11 ? BACKOFF_MAX_S : 2 << attempts;
+	PGresult *res;
+
+	c->deadline_us = db_now_us() + DB_END_GRACE_US;
+	call_fmt_int64(id, job_id);
+	snprintf(backoff, sizeof(backoff), "%d",
+	    s < BACKOFF_MAX_S ? s : BACKOFF_MAX_S);
+	const char *done[2] = { id, t->name };
+	const char *failed[4] = { id, t->name, backoff,
+		st->message != NULL ? st->message : "failed" };
+	if ((rv == 0 ? call_query(c, &DONE, 2, done, &res)
+	             : call_query(c, &FAILED, 4, failed, &res)) != 0 ||
+	    db_command(c->db, "COMMIT", c->deadline_us, &c->status) != 0) {
+		log_printf(LOG_ERROR,
+		    "msg=\"cannot record job outcome\" job=%" PRId64
+		    " error=\"%s\"",
+		    job_id,
+		    c->status.message != NULL ? c->status.message : "");
+		idle(c->db);
+	}
+}
+
 /* Claims one due job and works on it; false when there was none. */
 static bool
 work_one(job_thread *t)
@@ -175,47 +221,28 @@ work_one(job_thread *t)
 	billing_status st = BILLING_STATUS_INIT;
 	srv_call c;
 	PGresult *res;
-	char id[21], backoff[12];
 	int64_t job_id;
 	int attempts, rv;
 	bool found = false;
-	char *kind;
+	char kind[32];
 
 	job_call(t, &c, &t->queue, "worker");
+	idle(&t->queue);
+	idle(&t->work);
 	if (db_ensure(c.db, &c.status) != 0 ||
-	    db_command(c.db, "BEGIN", c.deadline_us, &c.status) != 0)
+	    db_command(c.db, DB_BEGIN, c.deadline_us, &c.status) != 0)
 		goto out;
 	if (call_query(&c, &CLAIM, 0, NULL, &res) != 0 ||
 	    PQntuples(res) == 0) {
-		db_command(c.db, "ROLLBACK", c.deadline_us, &st);
+		idle(c.db);
 		goto out;
 	}
 	found = true;
 	job_id = call_int64(res, 0, 0);
 	attempts = (int) call_int64(res, 0, 2);
-	kind = call_strdup(&c, call_text(res, 0, 1));
-
+	snprintf(kind, sizeof(kind), "%s", call_text(res, 0, 1));
 	rv = run_job(t, job_id, kind, &st);
-	call_fmt_int64(id, job_id);
-	if (rv == 0) {
-		const char *p[2] = { id, t->name };
-		rv = call_query(&c, &DONE, 2, p, &res);
-	} else {
-		/* 2, 4, 8, ... seconds, at most an hour. */
-		int s = attempts >= 11 ? BACKOFF_MAX_S : 2 << attempts;
-		const char *p[4] = { id, t->name, backoff,
-			st.message != NULL ? st.message : "failed" };
-
-		snprintf(backoff, sizeof(backoff), "%d",
-		    s < BACKOFF_MAX_S ? s : BACKOFF_MAX_S);
-		rv = call_query(&c, &FAILED, 4, p, &res);
-	}
-	if (rv != 0 ||
-	    db_command(c.db, "COMMIT", c.deadline_us, &c.status) != 0)
-		log_printf(LOG_ERROR,
-		    "msg=\"cannot record job outcome\" job=%" PRId64
-		    " error=\"%s\"",
-		    job_id, c.status.message != NULL ? c.status.message : "");
+	finish_job(t, &c, job_id, attempts, rv, &st);
 out:
 	billing_status_fini(&st);
 	job_call_end(&c);
