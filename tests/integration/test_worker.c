@@ -125,6 +125,20 @@ wait_for(long want, const char *sql)
 	return (v);
 }
 
+/* What the worker did, for the log of a failed test. */
+static void
+dump_state(void)
+{
+	th_sh(
+	    "psql -X '%s' -c 'SELECT id, kind, status, attempts, run_at,"
+	    " finished_at, worker, last_error FROM jobs ORDER BY id' -c"
+	    " 'SELECT * FROM billing_runs ORDER BY id' -c 'SELECT id, status,"
+	    " current_period_end FROM subscriptions' -c 'SELECT pid, state,"
+	    " wait_event, left(query, 60) FROM pg_stat_activity' >&2",
+	    TH.db_url);
+	th_sh("tail -n 40 '%s.log' >&2", TH.url + strlen("ipc://"));
+}
+
 static void
 test_scheduled_run_renews_due_periods(void **state)
 {
@@ -144,7 +158,9 @@ test_scheduled_run_renews_due_periods(void **state)
 	    "SELECT count(*) FROM invoices WHERE subscription_id IN "
 	    "(%lld, %lld, %lld)",
 	    (long long) s[0], (long long) s[1], (long long) s[2]);
-	assert_int_equal(wait_for(6, sql), 6);
+	if (wait_for(6, sql) != 6)
+		dump_state();
+	assert_int_equal(value("%s", sql), 6);
 	th_sleep_ms(2500); /* later runs find nothing more to bill */
 	assert_int_equal(value("%s", sql), 6);
 
