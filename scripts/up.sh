@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Brings the whole system up on this machine:
 #   installs missing Debian packages, builds, starts a private PostgreSQL
-#   cluster under data/pg, applies the migrations and runs billing-server.
+#   cluster under data/pg, applies the migrations and runs billing-server
+#   (the RPC server, with its job worker: the billing run every minute).
 # Runs in the foreground: Ctrl-C (or scripts/down.sh from another shell)
 # stops everything. With --detach it returns once the system is up.
 #
@@ -34,7 +35,7 @@ stop() {
 cat <<MSG
 
 billing is up.
-  RPC server:  $BILLING_LISTEN
+  RPC server:  $BILLING_LISTEN (billing run every ${BILLING_SCHEDULE:-60} s)
   database:    $db
   try:         build/billctl --server tcp://127.0.0.1:7070 plans list
   stop:        Ctrl-C, or scripts/down.sh
