@@ -20,7 +20,7 @@
 #define POLL_MS 1000
 #define JOB_DEADLINE_US (INT64_C(3600) * US_PER_SEC)
 #define PURGE_EVERY_S 3600
-#define BACKOFF_MAX_S 3600
+#define BACKOFF_MAX_S_TEXT "3600"
 #define JOB_ARENA_LIMIT ((size_t) 512 * 1024 * 1024)
 
 /* $1 kind, $2 slot start (seconds since the epoch). */
@@ -29,27 +29,47 @@ static const db_stmt ENQUEUE = { "jobs_enqueue",
 	" VALUES ($1, $1 || '@' || $2::text, to_timestamp($2::bigint))"
 	" ON CONFLICT (dedupe_key) DO NOTHING" };
 
+/*
+ * Claiming counts the attempt before any work, in its own committed
+ * statement, and moves run_at past the attempt's backoff: a worker that
+ * dies mid-job (killed, out of memory) has used an attempt, and the job
+ * is due again after the backoff, until max_attempts is spent. A job
+ * claimed with no attempt left is failed instead of run.
+ */
 static const db_stmt CLAIM = { "jobs_claim",
-	"SELECT id, kind, attempts, max_attempts FROM jobs"
-	" WHERE status = 'queued' AND run_at <= now()"
-	" ORDER BY run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED" };
+	"UPDATE jobs SET attempts = attempts + 1, worker = $1,"
+	" run_at = clock_timestamp() + make_interval(secs =>"
+	"   least(2 ^ least(attempts + 1, 12), " BACKOFF_MAX_S_TEXT ")),"
+	" status = CASE WHEN attempts >= max_attempts THEN 'failed'"
+	"   ELSE status END,"
+	" finished_at = CASE WHEN attempts >= max_attempts"
+	"   THEN clock_timestamp() END,"
+	" last_error = CASE WHEN attempts >= max_attempts"
+	"   THEN coalesce(last_error, 'no attempt left') ELSE last_error END"
+	" WHERE id = (SELECT id FROM jobs WHERE status = 'queued'"
+	"   AND run_at <= now() ORDER BY run_at, id LIMIT 1"
+	"   FOR UPDATE SKIP LOCKED)"
+	" RETURNING id, kind, attempts, status" };
+
+/* While it works, a worker holds its job's row: SKIP LOCKED skips it. */
+static const db_stmt HOLD = { "jobs_hold",
+	"SELECT id FROM jobs WHERE id = $1 FOR UPDATE" };
 
 static const db_stmt DONE = { "jobs_done",
-	"UPDATE jobs SET status = 'done', attempts = attempts + 1,"
-	" worker = $2, finished_at = clock_timestamp(), last_error = NULL"
-	" WHERE id = $1" };
+	"UPDATE jobs SET status = 'done', finished_at = clock_timestamp(),"
+	" last_error = NULL WHERE id = $1" };
 
 /*
- * Back to the queue $3 seconds after the failure (not the claim: a run
- * may have worked for minutes), or failed for good.
+ * Back to the queue 2^attempts seconds after the failure (not the
+ * claim: a run may have worked for minutes), or failed for good.
  */
 static const db_stmt FAILED = { "jobs_failed",
-	"UPDATE jobs SET attempts = attempts + 1, worker = $2,"
-	" last_error = $4,"
-	" status = CASE WHEN attempts + 1 >= max_attempts THEN 'failed'"
+	"UPDATE jobs SET last_error = $2,"
+	" status = CASE WHEN attempts >= max_attempts THEN 'failed'"
 	"   ELSE 'queued' END,"
-	" run_at = clock_timestamp() + make_interval(secs => $3::int),"
-	" finished_at = CASE WHEN attempts + 1 >= max_attempts"
+	" run_at = clock_timestamp() + make_interval(secs =>"
+	"   least(2 ^ least(attempts, 12), " BACKOFF_MAX_S_TEXT ")),"
+	" finished_at = CASE WHEN attempts >= max_attempts"
 	"   THEN clock_timestamp() END"
 	" WHERE id = $1" };
 
@@ -187,23 +207,16 @@ idle(db_conn *db)
 
 /* Records the job's outcome and commits, with a deadline of its own. */
 static void
-finish_job(job_thread *t, srv_call *c, int64_t job_id, int attempts, int rv,
-    const billing_status *st)
+finish_job(srv_call *c, int64_t job_id, int rv, const billing_status *st)
 {
-	char id[21], backoff[12];
-	/* 2, 4, 8, ... seconds, at most an hour. */
-	int s = attempts >= 11 ? BACKOFF_MAX_S : 2 << attempts;
+	char id[21];
+	const char *p[2] = { call_fmt_int64(id, job_id),
+		st->message != NULL ? st->message : "failed" };
 	PGresult *res;
 
 	c->deadline_us = db_now_us() + DB_END_GRACE_US;
-	call_fmt_int64(id, job_id);
-	snprintf(backoff, sizeof(backoff), "%d",
-	    s < BACKOFF_MAX_S ? s : BACKOFF_MAX_S);
-	const char *done[2] = { id, t->name };
-	const char *failed[4] = { id, t->name, backoff,
-		st->message != NULL ? st->message : "failed" };
-	if ((rv == 0 ? call_query(c, &DONE, 2, done, &res)
-	             : call_query(c, &FAILED, 4, failed, &res)) != 0 ||
+	if (call_query(
+	        c, rv == 0 ? &DONE : &FAILED, rv == 0 ? 1 : 2, p, &res) != 0 ||
 	    db_command(c->db, "COMMIT", c->deadline_us, &c->status) != 0) {
 		log_printf(LOG_ERROR,
 		    "msg=\"cannot record job outcome\" job=%" PRId64
@@ -221,28 +234,37 @@ work_one(job_thread *t)
 	billing_status st = BILLING_STATUS_INIT;
 	srv_call c;
 	PGresult *res;
+	const char *p[1];
+	char id[21], kind[32];
 	int64_t job_id;
-	int attempts, rv;
 	bool found = false;
-	char kind[32];
+	int rv;
 
 	job_call(t, &c, &t->queue, "worker");
 	idle(&t->queue);
 	idle(&t->work);
+	p[0] = t->name;
 	if (db_ensure(c.db, &c.status) != 0 ||
-	    db_command(c.db, DB_BEGIN, c.deadline_us, &c.status) != 0)
+	    call_query(&c, &CLAIM, 1, p, &res) != 0 || PQntuples(res) == 0)
 		goto out;
-	if (call_query(&c, &CLAIM, 0, NULL, &res) != 0 ||
-	    PQntuples(res) == 0) {
+	found = true;
+	job_id = call_int64(res, 0, 0);
+	snprintf(kind, sizeof(kind), "%s", call_text(res, 0, 1));
+	if (strcmp(call_text(res, 0, 3), "failed") == 0) {
+		log_printf(LOG_ERROR,
+		    "msg=\"job failed for good\" job=%" PRId64 " kind=%s"
+		    " attempts=%s",
+		    job_id, kind, call_text(res, 0, 2));
+		goto out;
+	}
+	p[0] = call_fmt_int64(id, job_id);
+	if (db_command(c.db, DB_BEGIN, c.deadline_us, &c.status) != 0 ||
+	    call_query(&c, &HOLD, 1, p, &res) != 0) {
 		idle(c.db);
 		goto out;
 	}
-	found = true;
-	job_id = call_int64(res, 0, 0);
-	attempts = (int) call_int64(res, 0, 2);
-	snprintf(kind, sizeof(kind), "%s", call_text(res, 0, 1));
 	rv = run_job(t, job_id, kind, &st);
-	finish_job(t, &c, job_id, attempts, rv, &st);
+	finish_job(&c, job_id, rv, &st);
 out:
 	billing_status_fini(&st);
 	job_call_end(&c);

@@ -229,6 +229,20 @@ test_failed_job_is_retried_with_backoff(void **state)
 	                       "JOIN plans p ON p.id = s.plan_id WHERE "
 	                       "p.code = 'worker-huge'"),
 	    0);
+	/*
+	 * A job whose workers died in every attempt (claims are counted
+	 * before the work) is failed, not run again forever.
+	 */
+	assert_int_equal(th_psql(&TH,
+	                     "INSERT INTO jobs (kind, dedupe_key, run_at,"
+	                     " attempts) VALUES ('billing_run', 'crashed',"
+	                     " now(), 5)"),
+	    0);
+	assert_int_equal(wait_for(1,
+	                     "SELECT count(*) FROM jobs WHERE dedupe_key ="
+	                     " 'crashed' AND status = 'failed' AND attempts ="
+	                     " 6 AND last_error = 'no attempt left'"),
+	    1);
 	/* Clear the way for the next test. */
 	assert_int_equal(th_psql(&TH,
 	                     "UPDATE subscriptions SET status = 'cancelled'"
