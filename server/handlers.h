@@ -6,6 +6,7 @@
 
 #include "call.h"
 
+extern const billing_api_keys_impl api_keys_impl;
 extern const billing_customers_impl customers_impl;
 extern const billing_plans_impl plans_impl;
 extern const billing_events_impl events_impl;

@@ -22,6 +22,7 @@
 #endif
 
 const billing_server_impl handlers_impl = {
+	.api_keys = &api_keys_impl,
 	.billing = &billing_impl,
 	.customers = &customers_impl,
 	.events = &events_impl,

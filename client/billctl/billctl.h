@@ -112,6 +112,7 @@ extern const bctl_group payments_group;
 extern const bctl_group billing_group;
 extern const bctl_group events_group;
 extern const bctl_group health_group;
+extern const bctl_group api_keys_group;
 
 /*
  * cmd_subscriptions.c, cmd_invoices.c: a subscription or an invoice as

@@ -24,6 +24,7 @@ static const bctl_group *const GROUPS[] = {
 	&billing_group,
 	&events_group,
 	&health_group,
+	&api_keys_group,
 };
 
 #define N_GROUPS (sizeof(GROUPS) / sizeof(GROUPS[0]))

@@ -37,7 +37,7 @@ bctl_usage_error(const char *fmt, ...)
 
 static const bctl_group *const GROUPS[] = { &customers_group, &plans_group,
 	&subscriptions_group, &invoices_group, &payments_group, &billing_group,
-	&events_group, &health_group };
+	&events_group, &health_group, &api_keys_group };
 
 #define N_GROUPS (sizeof(GROUPS) / sizeof(GROUPS[0]))
 
@@ -571,6 +571,47 @@ test_events_requests(void **state)
 	    "is not an instant");
 }
 
+static void
+test_api_keys_commands(void **state)
+{
+	const bctl_group *g = &api_keys_group;
+	Billing__V1__ApiKey k = BILLING__V1__API_KEY__INIT;
+	Billing__V1__CreateApiKeyResponse r =
+	    BILLING__V1__CREATE_API_KEY_RESPONSE__INIT;
+
+	(void) state;
+	expect_request(g, ARGS("create", "--name", "bridge"),
+	    "{\"name\":\"bridge\"}", &billing_method_api_keys_create);
+	expect_request(g,
+	    ARGS("create", "--name", "bridge", "--key", "test-key-123"),
+	    "{\"key\":\"test-key-123\",\"name\":\"bridge\"}",
+	    &billing_method_api_keys_create);
+	expect_request(g, ARGS("list", "--all"), "{\"include_revoked\":true}",
+	    &billing_method_api_keys_list);
+	expect_request(g, ARGS("revoke", "7"), "{\"id\":7}",
+	    &billing_method_api_keys_revoke);
+	expect_usage(g, ARGS("create"), "--name");
+
+	k.has_id = 1;
+	k.id = 7;
+	k.name = "bridge";
+	k.prefix = "0123abcd";
+	k.has_active = 1;
+	k.active = 1;
+	r.api_key = &k;
+	r.key = "0123abcdef";
+	expect_render(g, "create", &r.base,
+	    "id       7\n"
+	    "name     bridge\n"
+	    "prefix   0123abcd\n"
+	    "active   yes\n"
+	    "created  -\n"
+	    "revoked  -\n"
+	    "key      0123abcdef\n"
+	    "Keep the key now: it is not stored and will not be shown "
+	    "again.\n");
+}
+
 /* ---- rendering ---- */
 
 #define T0 1706742000000000LL /* 2024-01-31T23:00:00Z */
@@ -958,6 +999,7 @@ main(void)
 		cmocka_unit_test(test_payments_requests),
 		cmocka_unit_test(test_billing_requests),
 		cmocka_unit_test(test_events_requests),
+		cmocka_unit_test(test_api_keys_commands),
 		cmocka_unit_test(test_render_subscriptions),
 		cmocka_unit_test(test_render_invoices),
 		cmocka_unit_test(test_render_payments),

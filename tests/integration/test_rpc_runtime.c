@@ -126,9 +126,12 @@ test_unknown_method_is_unimplemented(void **state)
 	assert_string_equal(r->request_id, "raw-1");
 	expect(r, BILLING_UNIMPLEMENTED);
 	free(f);
-	/* Defined in the protos, not served yet (the bridge's keys). */
-	f = envelope("/billing.v1.ApiKeys/List", 0, "", 0, NULL, 0, &len);
-	expect(raw_call(f, len, 5000), BILLING_UNIMPLEMENTED);
+	/* A known service does not make an unknown method of it known. */
+	f = envelope("/billing.v1.Plans/Nothing", 0, "", 0, NULL, 0, &len);
+	r = raw_call(f, len, 5000);
+	assert_non_null(r);
+	assert_string_equal(r->reason, "UNKNOWN_METHOD");
+	expect(r, BILLING_UNIMPLEMENTED);
 	free(f);
 }
 
