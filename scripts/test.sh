@@ -34,9 +34,10 @@ BUILD_TYPE=Debug "$root/scripts/build.sh" "$root/build-asan" -DBILLING_SANITIZE=
 step "fuzz targets (corpus, then ${fuzz_seconds}s each)"
 CC=clang cmake -S "$root" -B "$root/build-fuzz" -DCMAKE_BUILD_TYPE=Debug \
     -DBILLING_FUZZ=ON >/dev/null
-cmake --build "$root/build-fuzz" -j"$jobs" --target fuzz_envelope fuzz_pbjson
+cmake --build "$root/build-fuzz" -j"$jobs" --target fuzz_envelope fuzz_pbjson \
+    fuzz_params
 (cd "$root/build-fuzz" && ctest -L fuzz --output-on-failure)
-for f in fuzz_envelope fuzz_pbjson; do
+for f in fuzz_envelope fuzz_pbjson fuzz_params; do
 	work=$(mktemp -d)
 	cp "$root/tests/fuzz/corpus/${f#fuzz_}"/* "$work/"
 	"$root/build-fuzz/tests/fuzz/$f" -max_total_time="$fuzz_seconds" \
