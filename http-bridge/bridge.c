@@ -1,0 +1,38 @@
+/*
+ * bridge.c: the order of the contract's checks for one request
+ * (docs/legacy-api.md section 6, "Order of checks"): path, API key,
+ * action, method, then the action's own parameters and lookups.
+ */
+#include <string.h>
+
+#include "bridge.h"
+
+static const baction NO_ACTIONS[] = { { NULL, false, NULL } };
+
+/* The legacy endpoints; the ones still to come answer Unknown action. */
+static const bendpoint ENDPOINTS[] = {
+	{ "/api/users.php", NO_ACTIONS },
+	{ "/api/plans.php", plans_actions },
+	{ "/api/subscriptions.php", NO_ACTIONS },
+	{ "/api/invoices.php", NO_ACTIONS },
+	{ "/api/payments.php", NO_ACTIONS },
+	{ "/api/cron.php", cron_actions },
+};
+
+const bendpoint *
+bridge_endpoint(const char *path)
+{
+	for (size_t i = 0; i < sizeof(ENDPOINTS) / sizeof(ENDPOINTS[0]); i++)
+		if (strcmp(path, ENDPOINTS[i].path) == 0)
+			return (&ENDPOINTS[i]);
+	return (NULL);
+}
+
+const baction *
+bridge_action(const bendpoint *e, const char *name)
+{
+	for (const baction *a = e->actions; a->name != NULL; a++)
+		if (strcmp(a->name, name) == 0)
+			return (a);
+	return (NULL);
+}

@@ -1,0 +1,314 @@
+/*
+ * http.c: see http.h.
+ *
+ * The raw request URI (with its query string, undecoded) is taken from
+ * libmicrohttpd's URI log callback, because PHP's rules apply to the raw
+ * query: libmicrohttpd's own argument parsing decodes it differently. The
+ * body is gathered up to PARAMS_BODY_MAX; a larger one is drained and
+ * answered 413 without being parsed.
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "../util/log.h"
+#include "bridge.h"
+#include "http.h"
+
+struct http_server {
+	struct MHD_Daemon *d;
+	billing_client *client;
+};
+
+/* One request, from its URI to its reply. */
+typedef struct hreq {
+	char *uri; /* raw, with the query */
+	char *body;
+	size_t len, cap;
+	bool too_big;
+	bool started;
+	struct timespec t0;
+} hreq;
+
+static void *
+uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	hreq *r = calloc(1, sizeof(*r));
+
+	(void) cls;
+	(void) c;
+	if (r != NULL) {
+		r->uri = strdup(uri != NULL ? uri : "");
+		clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	}
+	return (r);
+}
+
+static void
+done_cb(void *cls, struct MHD_Connection *c, void **req_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	hreq *r = *req_cls;
+
+	(void) cls;
+	(void) c;
+	(void) toe;
+	if (r != NULL) {
+		free(r->uri);
+		free(r->body);
+		free(r);
+	}
+	*req_cls = NULL;
+}
+
+/* Appends body bytes, up to the bound. */
+static void
+gather(hreq *r, const char *data, size_t n)
+{
+	size_t cap;
+	char *nb;
+
+	if (r->too_big || n == 0)
+		return;
+	if (r->len + n > PARAMS_BODY_MAX) {
+		r->too_big = true;
+		return;
+	}
+	if (r->len + n + 1 > r->cap) {
+		cap = r->cap > 0 ? r->cap : 4096;
+		while (cap < r->len + n + 1)
+			cap *= 2;
+		if ((nb = realloc(r->body, cap)) == NULL) {
+			r->too_big = true;
+			return;
+		}
+		r->body = nb;
+		r->cap = cap;
+	}
+	memcpy(r->body + r->len, data, n);
+	r->len += n;
+	r->body[r->len] = '\0';
+}
+
+static enum MHD_Result
+reply(struct MHD_Connection *c, envelope e)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result rv;
+	char *text;
+
+	if (e.body == NULL)
+		e = envelope_server_error();
+	text = e.body != NULL ? json_dumps(e.body, JSON_COMPACT) : NULL;
+	json_decref(e.body);
+	if (text == NULL)
+		text = strdup("{\"success\":false,\"error\":\"Internal server "
+		              "error\",\"error_code\":\"server_error\"}");
+	if (text == NULL)
+		return (MHD_NO);
+	resp = MHD_create_response_from_buffer(
+	    strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(text);
+		return (MHD_NO);
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "application/json; charset=utf-8");
+	rv = MHD_queue_response(c, (unsigned) e.http, resp);
+	MHD_destroy_response(resp);
+	return (rv);
+}
+
+static const char *
+header(struct MHD_Connection *c, const char *name)
+{
+	return (MHD_lookup_connection_value(c, MHD_HEADER_KIND, name));
+}
+
+/* The API key: the header when non-empty, else the api_key parameter. */
+static envelope
+authenticate(billing_client *cl, struct MHD_Connection *c, breq *r, bool *ok)
+{
+	Billing__V1__AuthenticateApiKeyRequest req =
+	    BILLING__V1__AUTHENTICATE_API_KEY_REQUEST__INIT;
+	Billing__V1__ApiKey *k = NULL;
+	billing_status st = BILLING_STATUS_INIT;
+	const char *key = header(c, "X-Api-Key");
+	envelope e = { 0, NULL };
+	size_t len;
+
+	*ok = false;
+	if (key == NULL || key[0] == '\0') {
+		if (params_string(r->params, "api_key", &key, &len) !=
+		        PARAMS_OK ||
+		    strlen(key) != len)
+			return (envelope_unauthorized());
+	}
+	req.key = (char *) key;
+	if (billing_api_keys_authenticate(cl, &req, &k, &r->opts, &st) == 0)
+		*ok = true;
+	else if (st.code == BILLING_UNAUTHENTICATED ||
+	    st.code == BILLING_INVALID_ARGUMENT)
+		e = envelope_unauthorized();
+	else
+		e = envelope_rpc_error(&st);
+	if (k != NULL)
+		billing__v1__api_key__free_unpacked(k, NULL);
+	billing_status_fini(&st);
+	return (e);
+}
+
+/* The contract's order of checks, then the action. */
+static envelope
+serve(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
+    const char **action_out)
+{
+	const char *path = h->uri, *q = strchr(h->uri, '?'), *action;
+	char decoded[512];
+	const bendpoint *ep;
+	const baction *a;
+	breq r;
+	size_t plen = q != NULL ? (size_t) (q - h->uri) : strlen(h->uri), alen,
+	       dlen;
+	envelope e;
+	bool ok;
+	int rv;
+
+	/* 1. Path, percent-decoded, exact. */
+	if (plen >= sizeof(decoded))
+		return (envelope_not_found_path());
+	memcpy(decoded, path, plen);
+	decoded[plen] = '\0';
+	/* A %00 in the path cannot name a file. */
+	dlen = MHD_http_unescape(decoded);
+	if (strlen(decoded) != dlen)
+		return (envelope_not_found_path());
+	if ((ep = bridge_endpoint(decoded)) == NULL)
+		return (envelope_not_found_path());
+	if (h->too_big)
+		return (envelope_error(
+		    413, "Request body too large", "invalid_parameter"));
+
+	memset(&r, 0, sizeof(r));
+	r.method = method;
+	r.client = s->client;
+	r.opts.now = header(c, "X-Billing-Now");
+	rv = params_parse(&r.params, method, q != NULL ? q + 1 : "",
+	    q != NULL ? strlen(q + 1) : 0, header(c, "Content-Type"),
+	    h->body != NULL ? h->body : "", h->len);
+	if (rv == PARAMS_ENOMEM)
+		return (envelope_server_error());
+	if (rv != PARAMS_OK)
+		return (envelope_error(400, "Too many or too long parameters",
+		    "invalid_parameter"));
+
+	/* 2. API key. */
+	e = authenticate(s->client, c, &r, &ok);
+	if (!ok)
+		goto out;
+	/* 3. Action: a non-empty string, case-sensitive. */
+	if (params_string(r.params, "action", &action, &alen) != PARAMS_OK)
+		action = "";
+	*action_out = action;
+	if (strlen(action) != alen ||
+	    (a = bridge_action(ep, action)) == NULL) {
+		e = envelope_unknown_action(action);
+		goto out;
+	}
+	/* 4. Method. */
+	if (a->post_only && strcmp(method, "POST") != 0) {
+		e = envelope_method_not_allowed();
+		goto out;
+	}
+	/* 5-7. The action's parameters, lookups and its RPC. */
+	e = a->fn(&r);
+out:
+	/* The action name points into the parameters freed here. */
+	*action_out = NULL;
+	params_free(r.params);
+	return (e);
+}
+
+static enum MHD_Result
+handler(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload_data,
+    size_t *upload_data_size, void **req_cls)
+{
+	http_server *s = cls;
+	hreq *h = *req_cls;
+	const char *action = NULL;
+	struct timespec t1;
+	envelope e;
+	enum MHD_Result rv;
+
+	(void) url;
+	(void) version;
+	if (h == NULL || h->uri == NULL)
+		return (MHD_NO);
+	if (!h->started) {
+		h->started = true;
+		return (MHD_YES);
+	}
+	if (*upload_data_size > 0) {
+		gather(h, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return (MHD_YES);
+	}
+	e = serve(s, c, method, h, &action);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_printf(LOG_INFO,
+	    "method=%s path=\"%.200s\" status=%d duration_us=%" PRId64, method,
+	    h->uri, e.http,
+	    (int64_t) (t1.tv_sec - h->t0.tv_sec) * 1000000 +
+	        (t1.tv_nsec - h->t0.tv_nsec) / 1000);
+	rv = reply(c, e);
+	return (rv);
+}
+
+int
+http_start(http_server **out, const http_config *cfg, billing_client *c)
+{
+	http_server *s = calloc(1, sizeof(*s));
+	struct sockaddr_in sa;
+
+	if (s == NULL)
+		return (-1);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(cfg->port);
+	if (inet_pton(AF_INET, cfg->host, &sa.sin_addr) != 1) {
+		log_printf(LOG_ERROR, "msg=\"bad listen address\" host=%s",
+		    cfg->host);
+		free(s);
+		return (-1);
+	}
+	s->client = c;
+	s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
+	        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+	    cfg->port, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &sa,
+	    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+	    MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
+	    MHD_OPTION_URI_LOG_CALLBACK, uri_cb, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, done_cb, NULL, MHD_OPTION_END);
+	if (s->d == NULL) {
+		log_printf(LOG_ERROR, "msg=\"cannot listen\" host=%s port=%u",
+		    cfg->host, (unsigned) cfg->port);
+		free(s);
+		return (-1);
+	}
+	*out = s;
+	return (0);
+}
+
+void
+http_stop(http_server *s)
+{
+	if (s == NULL)
+		return;
+	MHD_stop_daemon(s->d);
+	free(s);
+}

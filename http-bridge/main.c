@@ -1,0 +1,208 @@
+/*
+ * billing-bridge: the legacy JSON API over HTTP, on top of the RPCs.
+ *
+ *   billing-bridge [--listen HOST:PORT] [--server URL[,URL...]]
+ *
+ * Settings come from flags over environment variables over defaults:
+ * --listen / BILLING_HTTP_LISTEN (127.0.0.1:8091), --server /
+ * BILLING_SERVER (tcp://127.0.0.1:7070), --timezone / BILLING_TIMEZONE
+ * (Europe/Berlin), --max-connections / BILLING_HTTP_MAX_CONNECTIONS
+ * (256), --timeout-s / BILLING_HTTP_TIMEOUT_S (30), --log-level /
+ * BILLING_LOG_LEVEL (info). SIGTERM and SIGINT stop it.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../rules/caltime.h"
+#include "../util/log.h"
+#include "http.h"
+
+#define DEFAULT_LISTEN "127.0.0.1:8091"
+#define DEFAULT_SERVER "tcp://127.0.0.1:7070"
+
+typedef struct bridge_config {
+	char host[64];
+	unsigned port;
+	const char *server;
+	const char *timezone;
+	unsigned max_connections, timeout_s;
+	log_level level;
+} bridge_config;
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: billing-bridge [options]\n"
+	    "  --listen HOST:PORT     default " DEFAULT_LISTEN
+	    "  BILLING_HTTP_LISTEN\n"
+	    "  --server URL[,URL]     default " DEFAULT_SERVER
+	    "  BILLING_SERVER\n"
+	    "  --timezone ZONE        default " CALTIME_DEFAULT_ZONE
+	    "  BILLING_TIMEZONE\n"
+	    "  --max-connections N    default 256"
+	    "  BILLING_HTTP_MAX_CONNECTIONS\n"
+	    "  --timeout-s N          idle connection timeout, default 30"
+	    "  BILLING_HTTP_TIMEOUT_S\n"
+	    "  --log-level LEVEL      default info  BILLING_LOG_LEVEL\n");
+}
+
+static int
+parse_listen(const char *v, bridge_config *cfg)
+{
+	const char *colon = strrchr(v, ':');
+	char *end;
+	unsigned long port;
+
+	if (colon == NULL || (size_t) (colon - v) >= sizeof(cfg->host) ||
+	    colon == v)
+		return (-1);
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || colon[1] == '\0' || port == 0 || port > 65535)
+		return (-1);
+	memcpy(cfg->host, v, (size_t) (colon - v));
+	cfg->host[colon - v] = '\0';
+	cfg->port = (unsigned) port;
+	return (0);
+}
+
+static int
+parse_count(
+    const char *name, const char *v, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	unsigned long n = strtoul(v, &end, 10);
+
+	if (*v == '\0' || *end != '\0' || n < lo || n > hi) {
+		fprintf(stderr, "billing-bridge: %s must be %u to %u\n", name,
+		    lo, hi);
+		return (-1);
+	}
+	*out = (unsigned) n;
+	return (0);
+}
+
+static const char *
+env(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+
+	return (v != NULL && *v != '\0' ? v : def);
+}
+
+static int
+configure(bridge_config *cfg, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "server", required_argument, NULL, 's' },
+		{ "timezone", required_argument, NULL, 'z' },
+		{ "max-connections", required_argument, NULL, 'm' },
+		{ "timeout-s", required_argument, NULL, 't' },
+		{ "log-level", required_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *listen = env("BILLING_HTTP_LISTEN", DEFAULT_LISTEN);
+	const char *level = env("BILLING_LOG_LEVEL", "info");
+	int c;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->server = env("BILLING_SERVER", DEFAULT_SERVER);
+	cfg->timezone = env("BILLING_TIMEZONE", CALTIME_DEFAULT_ZONE);
+	if (parse_count("BILLING_HTTP_MAX_CONNECTIONS",
+	        env("BILLING_HTTP_MAX_CONNECTIONS", "256"), 1, 65536,
+	        &cfg->max_connections) != 0 ||
+	    parse_count("BILLING_HTTP_TIMEOUT_S",
+	        env("BILLING_HTTP_TIMEOUT_S", "30"), 1, 3600,
+	        &cfg->timeout_s) != 0)
+		return (-1);
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			listen = optarg;
+			break;
+		case 's':
+			cfg->server = optarg;
+			break;
+		case 'z':
+			cfg->timezone = optarg;
+			break;
+		case 'm':
+			if (parse_count("--max-connections", optarg, 1, 65536,
+			        &cfg->max_connections) != 0)
+				return (-1);
+			break;
+		case 't':
+			if (parse_count("--timeout-s", optarg, 1, 3600,
+			        &cfg->timeout_s) != 0)
+				return (-1);
+			break;
+		case 'v':
+			level = optarg;
+			break;
+		default:
+			usage();
+			return (-1);
+		}
+	}
+	if (optind < argc || parse_listen(listen, cfg) != 0) {
+		usage();
+		return (-1);
+	}
+	if (log_level_parse(level, &cfg->level) != 0 ||
+	    caltime_set_zone(cfg->timezone) != 0) {
+		fprintf(
+		    stderr, "billing-bridge: bad log level or time zone\n");
+		return (-1);
+	}
+	return (0);
+}
+
+int
+main(int argc, char **argv)
+{
+	bridge_config cfg;
+	http_config hc;
+	billing_client *client;
+	billing_status st = BILLING_STATUS_INIT;
+	http_server *s;
+	sigset_t set;
+	int sig;
+
+	if (configure(&cfg, argc, argv) != 0)
+		return (2);
+	log_set_level(cfg.level);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (billing_client_open(&client, cfg.server, NULL, &st) != 0) {
+		fprintf(stderr, "billing-bridge: %s\n",
+		    st.message != NULL ? st.message : "bad server URL");
+		billing_status_fini(&st);
+		return (2);
+	}
+	hc.host = cfg.host;
+	hc.port = (uint16_t) cfg.port;
+	hc.max_connections = cfg.max_connections;
+	hc.timeout_s = cfg.timeout_s;
+	if (http_start(&s, &hc, client) != 0) {
+		billing_client_close(client);
+		return (1);
+	}
+	log_printf(LOG_INFO, "msg=\"serving\" listen=%s:%u server=%s",
+	    cfg.host, cfg.port, cfg.server);
+	do {
+		if (sigwait(&set, &sig) != 0)
+			break;
+	} while (sig == SIGPIPE);
+	http_stop(s);
+	billing_client_close(client);
+	log_printf(LOG_INFO, "msg=\"stopped\"");
+	return (0);
+}

@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""End-to-end test of billing-bridge as far as it is built (docs/bridge.md).
+
+A private PostgreSQL and billing-server (tests/harness/stack.sh, with the
+test clock on), the legacy key test-key-123 registered through billctl,
+and billing-bridge on a free port; then HTTP requests compared, as parsed
+JSON with their status, with what docs/legacy-api.md prescribes: the
+order of checks (path, key, action, method, parameters), parameter
+parsing (query, form, JSON, body winning), plans.php and cron.php.
+
+    test_bridge.py BRIDGE SERVER BILLCTL STACK_SH
+"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+BRIDGE, SERVER, BILLCTL, STACK = sys.argv[1:5]
+KEY = "test-key-123"
+NOW = {"X-Billing-Now": "2015-01-05 09:00:00"}
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def call(method, path, query=None, body=None, ctype=None, headers=None):
+    """(status, parsed JSON) of one request."""
+    url = BASE + path
+    if query:
+        url += "?" + (query if isinstance(query, str)
+                      else urllib.parse.urlencode(query))
+    data = None
+    hdrs = dict(headers or {})
+    if body is not None:
+        if isinstance(body, bytes):
+            data = body
+        elif ctype == "application/json":
+            data = json.dumps(body).encode()
+        else:
+            data = urllib.parse.urlencode(body).encode()
+            ctype = ctype or "application/x-www-form-urlencoded"
+    if ctype:
+        hdrs["Content-Type"] = ctype
+    req = urllib.request.Request(url, data=data, method=method, headers=hdrs)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+FAILS = []
+
+
+def expect(what, got, status, want):
+    if got != (status, want):
+        FAILS.append(what)
+        print(f"FAIL {what}\n  got  {got}\n  want {(status, want)}")
+
+
+def err(message, code):
+    return {"success": False, "error": message, "error_code": code}
+
+
+def ok(data):
+    return {"success": True, "data": data}
+
+
+def main():
+    global BASE
+    tmp = tempfile.mkdtemp()
+    os.chmod(tmp, 0o755)
+    bridge = None
+    try:
+        # The server started in the background keeps stdout open: the
+        # URLs go through a file, not a pipe.
+        with open(tmp + "/urls", "w") as urls:
+            subprocess.run([STACK, "start", tmp + "/stack", SERVER,
+                            "--test-clock", "--job-workers", "0"],
+                           check=True, stdout=urls)
+        with open(tmp + "/urls") as urls:
+            server_url = urls.read().split()[1]
+        subprocess.run([BILLCTL, "--server", server_url, "api-keys",
+                        "create", "--name", "legacy", "--key", KEY],
+                       check=True, capture_output=True)
+        port = free_port()
+        BASE = f"http://127.0.0.1:{port}"
+        bridge = subprocess.Popen([BRIDGE, "--listen", f"127.0.0.1:{port}",
+                                   "--server", server_url, "--log-level",
+                                   "warn"])
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        checks()
+    finally:
+        if bridge is not None:
+            bridge.terminate()
+            bridge.wait(10)
+        subprocess.run([STACK, "stop", tmp + "/stack"], capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    if FAILS:
+        print(f"{len(FAILS)} checks failed")
+        sys.exit(1)
+    print("bridge: all checks passed")
+
+
+def checks():
+    auth = dict(NOW, **{"X-Api-Key": KEY})
+    # Order of checks: the path before the key.
+    expect("unknown file", call("GET", "/api/nope.php", {"action": "list"}),
+           404, err("Not found", "not_found"))
+    expect("trailing slash", call("GET", "/api/plans.php/", None, None, None,
+                                  auth), 404, err("Not found", "not_found"))
+    expect("percent-encoded path",
+           call("GET", "/api/pl%61ns.php", {"action": "list"}, None, None,
+                auth), 200, {"success": True, "data": [],
+                             "meta": {"total": 0, "page": 1, "per_page": 50}})
+    expect("no key", call("GET", "/api/plans.php", {"action": "list"}), 401,
+           err("Invalid API key", "unauthorized"))
+    expect("wrong header beats a right parameter",
+           call("GET", "/api/plans.php", {"action": "list", "api_key": KEY},
+                None, None, {"X-Api-Key": "wrong"}), 401,
+           err("Invalid API key", "unauthorized"))
+    expect("key as a body parameter",
+           call("POST", "/api/plans.php", None,
+                {"action": "list", "api_key": KEY}), 200,
+           {"success": True, "data": [],
+            "meta": {"total": 0, "page": 1, "per_page": 50}})
+    expect("no action", call("GET", "/api/plans.php", None, None, None, auth),
+           400, err("Unknown action: ", "unknown_action"))
+    expect("action is case-sensitive",
+           call("GET", "/api/plans.php", {"action": "LIST"}, None, None,
+                auth), 400, err("Unknown action: LIST", "unknown_action"))
+    expect("action as an array",
+           call("GET", "/api/plans.php", "action[]=list", None, None, auth),
+           400, err("Unknown action: ", "unknown_action"))
+    expect("GET on a POST action",
+           call("GET", "/api/plans.php", {"action": "create"}, None, None,
+                auth), 405, err("Method not allowed", "method_not_allowed"))
+
+    # plans.create: parameters in order, then the row.
+    expect("create without code",
+           call("POST", "/api/plans.php", {"action": "create"}, {"name": "x"},
+                None, auth), 200, err("Missing parameter: code",
+                                      "missing_parameter"))
+    expect("create with a bad code",
+           call("POST", "/api/plans.php", None,
+                {"action": "create", "code": "Basic", "name": "x"}, None,
+                auth), 200, err("Invalid parameter: code",
+                                "invalid_parameter"))
+    expect("create with a bad price",
+           call("POST", "/api/plans.php", None,
+                {"action": "create", "code": "basic", "name": "Basic",
+                 "price": "9.999"}, None, auth), 200,
+           err("Invalid parameter: price", "invalid_parameter"))
+    basic = {"id": "1", "code": "basic", "name": "Basic", "price": "9.99",
+             "currency": "EUR", "billing_cycle": "monthly",
+             "trial_days": "0", "is_active": "1",
+             "created_at": "2015-01-05 09:00:00"}
+    expect("create (form)",
+           call("POST", "/api/plans.php", None,
+                {"action": "create", "code": "basic", "name": "Basic",
+                 "price": "9.99"}, None, auth), 200, ok(basic))
+    expect("duplicate code",
+           call("POST", "/api/plans.php", None,
+                {"action": "create", "code": "basic", "name": "B",
+                 "price": "1"}, None, auth), 200,
+           err("Plan code already exists", "conflict"))
+    got = call("POST", "/api/plans.php", {"action": "create"},
+               {"code": "pro-y", "name": "Pro", "price": 19.5,
+                "billing_cycle": "yearly", "trial_days": 14},
+               "application/json", auth)
+    pro = dict(got[1].get("data") or {})
+    expect("create (JSON, numbers as PHP strings)", got, 200,
+           ok(dict(pro, code="pro-y", name="Pro", price="19.50",
+                   billing_cycle="yearly", trial_days="14",
+                   currency="EUR", is_active="1",
+                   created_at="2015-01-05 09:00:00")))
+    expect("get by id", call("GET", "/api/plans.php",
+                             {"action": "get", "id": "1"}, None, None, auth),
+           200, ok(basic))
+    expect("get by code, byte for byte",
+           call("GET", "/api/plans.php", {"action": "get", "code": "BASIC"},
+                None, None, auth), 200, err("Plan not found", "not_found"))
+    expect("get: the id wins and is validated",
+           call("GET", "/api/plans.php",
+                {"action": "get", "id": "x", "code": "basic"}, None, None,
+                auth), 200, err("Invalid parameter: id", "invalid_parameter"))
+    expect("get without id or code",
+           call("GET", "/api/plans.php", {"action": "get"}, None, None, auth),
+           200, err("Missing parameter: id", "missing_parameter"))
+    expect("get: an id above 2^32 is valid but not found",
+           call("GET", "/api/plans.php",
+                {"action": "get", "id": "9999999999"}, None, None, auth),
+           200, err("Plan not found", "not_found"))
+    expect("get: id[] is invalid",
+           call("GET", "/api/plans.php", "action=get&id[]=1", None, None,
+                auth), 200, err("Invalid parameter: id", "invalid_parameter"))
+    expect("body wins over the query",
+           call("POST", "/api/plans.php", {"action": "get", "id": "2"},
+                {"id": "1"}, None, auth), 200, ok(basic))
+    expect("archive",
+           call("POST", "/api/plans.php", None, {"action": "archive",
+                                                 "id": "1"}, None, auth),
+           200, ok(dict(basic, is_active="0")))
+    listed = call("GET", "/api/plans.php", {"action": "list"}, None, None,
+                  auth)
+    expect("list without archived", (listed[0], listed[1]["meta"]["total"]),
+           200, 1)
+    listed = call("GET", "/api/plans.php",
+                  {"action": "list", "all": "true", "per_page": "600"},
+                  None, None, auth)
+    expect("list all, per_page capped at 500",
+           (listed[0], listed[1]["meta"]), 200,
+           {"total": 2, "page": 1, "per_page": 500})
+    expect("list with a bad boolean",
+           call("GET", "/api/plans.php", {"action": "list", "all": "yes"},
+                None, None, auth), 200,
+           err("Invalid parameter: all", "invalid_parameter"))
+    expect("cron run",
+           call("GET", "/api/cron.php", {"action": "run"}, None, None, auth),
+           200, ok({"trials_converted": 0, "renewed": 0, "cancelled": 0,
+                    "past_due": 0, "expired": 0, "invoices_created": 0}))
+    big = call("POST", "/api/plans.php", None, b"a" * (1024 * 1024 + 1),
+               "application/x-www-form-urlencoded", auth)
+    expect("a body over 1 MiB", (big[0], big[1]["success"]), 413, False)
+
+
+if __name__ == "__main__":
+    main()
