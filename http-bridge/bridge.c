@@ -11,7 +11,7 @@ static const baction NO_ACTIONS[] = { { NULL, false, NULL } };
 
 /* The legacy endpoints; the ones still to come answer Unknown action. */
 static const bendpoint ENDPOINTS[] = {
-	{ "/api/users.php", NO_ACTIONS },
+	{ "/api/users.php", users_actions },
 	{ "/api/plans.php", plans_actions },
 	{ "/api/subscriptions.php", NO_ACTIONS },
 	{ "/api/invoices.php", NO_ACTIONS },

@@ -32,6 +32,7 @@ typedef struct bendpoint {
 	const baction *actions;
 } bendpoint;
 
+extern const baction users_actions[];
 extern const baction plans_actions[];
 extern const baction cron_actions[];
 

@@ -64,6 +64,12 @@ def call(method, path, query=None, body=None, ctype=None, headers=None):
 FAILS = []
 
 
+def expect_eq(what, got, want):
+    if got != want:
+        FAILS.append(what)
+        print(f"FAIL {what}\n  got  {got}\n  want {want}")
+
+
 def expect(what, got, status, want):
     if got != (status, want):
         FAILS.append(what)
@@ -236,9 +242,89 @@ def checks():
            call("GET", "/api/cron.php", {"action": "run"}, None, None, auth),
            200, ok({"trials_converted": 0, "renewed": 0, "cancelled": 0,
                     "past_due": 0, "expired": 0, "invoices_created": 0}))
+    users(auth)
     big = call("POST", "/api/plans.php", None, b"a" * (1024 * 1024 + 1),
                "application/x-www-form-urlencoded", auth)
     expect("a body over 1 MiB", (big[0], big[1]["success"]), 413, False)
+
+
+def users(auth):
+    def post(body, ctype=None):
+        return call("POST", "/api/users.php", None, body, ctype, auth)
+
+    def get(query):
+        return call("GET", "/api/users.php", query, None, None, auth)
+
+    expect("users: missing email", post({"action": "create", "name": "N"}),
+           200, err("Missing parameter: email", "missing_parameter"))
+    for bad in ("not-an-email", "a@@example.com", "a b@example.com",
+                "x" * 190 + "@example.com"):
+        expect("users: invalid email " + bad[:20],
+               post({"action": "create", "email": bad}), 200,
+               err("Invalid parameter: email", "invalid_parameter"))
+    expect("users: email before country",
+           post({"action": "create", "email": "bad", "country": "DEU"}),
+           200, err("Invalid parameter: email", "invalid_parameter"))
+    expect("users: country of three letters",
+           post({"action": "create", "email": "zed@example.com",
+                 "country": "DEU"}), 200,
+           err("Invalid parameter: country", "invalid_parameter"))
+    expect("users: meta as a plain string",
+           post({"action": "create", "email": "zed@example.com",
+                 "meta": "plain"}), 200,
+           err("Invalid parameter: meta", "invalid_parameter"))
+    expect("users: name over 255 bytes",
+           post({"action": "create", "email": "zed@example.com",
+                 "name": "n" * 256}), 200,
+           err("Invalid parameter: name", "invalid_parameter"))
+    anna = {"id": "1", "email": "anna@example.com", "name": "Anna",
+            "company": None, "country": "DE", "vat_number": None,
+            "currency": None, "balance": "0.00", "status": "active",
+            "meta": {"phone": "+49 30 1234"},
+            "created_at": "2015-01-05 09:00:00"}
+    expect("users: create with meta[] and a trimmed email",
+           call("POST", "/api/users.php", None,
+                b"action=create&email=+anna%40example.com%0A&name=Anna"
+                b"&country=de&meta%5Bphone%5D=%2B49+30+1234",
+                "application/x-www-form-urlencoded", auth), 200, ok(anna))
+    expect("users: duplicate email, any case",
+           post({"action": "create", "email": "ANNA@example.com"}), 200,
+           err("Email already registered", "conflict"))
+    expect("users: get", get({"action": "get", "id": "1"}), 200, ok(anna))
+    expect("users: find, trimmed and any case",
+           get({"action": "find", "email": " Anna@Example.com "}), 200,
+           ok(anna))
+    expect("users: find without email", get({"action": "find"}), 200,
+           err("Missing parameter: email", "missing_parameter"))
+    bob = post({"action": "create", "email": "bob@example.com",
+                "meta": {"k": 1, "t": True, "n": None}}, "application/json")
+    expect("users: JSON meta values as strings",
+           (bob[0], bob[1]["data"]["meta"]), 200,
+           {"k": "1", "t": "true", "n": ""})
+    expect_eq("users: update meta {} empties it",
+              post({"action": "update", "id": "2", "meta": {}},
+                   "application/json")[1]["data"]["meta"], [])
+    expect("users: update with no field returns the user",
+           post({"action": "update", "id": "1"}), 200, ok(anna))
+    expect_eq("users: suspend",
+              post({"action": "update", "id": "1", "status": "suspended"})
+              [1]["data"]["status"], "suspended")
+    expect("users: status deleted is not settable",
+           post({"action": "update", "id": "1", "status": "deleted"}), 200,
+           err("Invalid parameter: status", "invalid_parameter"))
+    expect("users: delete", post({"action": "delete", "id": "2"}), 200,
+           ok({"deleted": True}))
+    expect("users: a deleted user is not found",
+           get({"action": "get", "id": "2"}), 200,
+           err("User not found", "not_found"))
+    listed = get({"action": "list"})
+    expect("users: list leaves out deleted",
+           (listed[0], ([u["id"] for u in listed[1]["data"]],
+                         listed[1]["meta"])), 200,
+           (["1"], {"total": 1, "page": 1, "per_page": 50}))
+    listed = get({"action": "list", "status": "deleted"})
+    expect("users: list by status",
+           (listed[0], [u["id"] for u in listed[1]["data"]]), 200, ["2"])
 
 
 if __name__ == "__main__":
