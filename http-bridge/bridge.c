@@ -13,7 +13,7 @@ static const baction NO_ACTIONS[] = { { NULL, false, NULL } };
 static const bendpoint ENDPOINTS[] = {
 	{ "/api/users.php", users_actions },
 	{ "/api/plans.php", plans_actions },
-	{ "/api/subscriptions.php", NO_ACTIONS },
+	{ "/api/subscriptions.php", subscriptions_actions },
 	{ "/api/invoices.php", NO_ACTIONS },
 	{ "/api/payments.php", NO_ACTIONS },
 	{ "/api/cron.php", cron_actions },

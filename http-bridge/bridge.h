@@ -34,6 +34,7 @@ typedef struct bendpoint {
 
 extern const baction users_actions[];
 extern const baction plans_actions[];
+extern const baction subscriptions_actions[];
 extern const baction cron_actions[];
 
 /* The endpoint of a path, or NULL (404). */

@@ -243,6 +243,7 @@ def checks():
            200, ok({"trials_converted": 0, "renewed": 0, "cancelled": 0,
                     "past_due": 0, "expired": 0, "invoices_created": 0}))
     users(auth)
+    subscriptions(auth)
     big = call("POST", "/api/plans.php", None, b"a" * (1024 * 1024 + 1),
                "application/x-www-form-urlencoded", auth)
     expect("a body over 1 MiB", (big[0], big[1]["success"]), 413, False)
@@ -325,6 +326,90 @@ def users(auth):
     listed = get({"action": "list", "status": "deleted"})
     expect("users: list by status",
            (listed[0], [u["id"] for u in listed[1]["data"]]), 200, ["2"])
+
+
+def subscriptions(auth):
+    def post(body):
+        return call("POST", "/api/subscriptions.php", None, body, None, auth)
+
+    plan = call("POST", "/api/plans.php", None,
+                {"action": "create", "code": "std", "name": "Std",
+                 "price": "10.00", "trial_days": "14"}, None, auth)[1]["data"]
+    carl = call("POST", "/api/users.php", None,
+                {"action": "create", "email": "carl@example.com",
+                 "country": "DE"}, None, auth)[1]["data"]
+    expect("subs: missing user_id", post({"action": "create"}), 200,
+           err("Missing parameter: user_id", "missing_parameter"))
+    expect("subs: missing plan",
+           post({"action": "create", "user_id": carl["id"]}), 200,
+           err("Missing parameter: plan_id", "missing_parameter"))
+    expect("subs: quantity 0",
+           post({"action": "create", "user_id": carl["id"],
+                 "plan_id": plan["id"], "quantity": "0"}), 200,
+           err("Invalid parameter: quantity", "invalid_parameter"))
+    expect("subs: suspended user",
+           post({"action": "create", "user_id": "1",
+                 "plan_code": "std"}), 200,
+           err("User is suspended", "invalid_state"))
+    expect("subs: unknown plan code",
+           post({"action": "create", "user_id": carl["id"],
+                 "plan_code": "STD"}), 200,
+           err("Plan not found", "not_found"))
+    trial = post({"action": "create", "user_id": carl["id"],
+                  "plan_code": "std"})
+    t = trial[1]["data"]
+    expect_eq("subs: a trial, no invoice",
+              (trial[0], t["subscription"]["status"],
+               t["subscription"]["trial_ends_at"],
+               t["subscription"]["current_period_end"], t["invoice"]),
+              (200, "trial", "2015-01-19 09:00:00", "2015-01-19 09:00:00",
+               None))
+    paid = post({"action": "create", "user_id": carl["id"],
+                 "plan_id": plan["id"], "quantity": "2"})
+    p2 = paid[1]["data"]
+    expect_eq("subs: the second one has no trial and an invoice",
+              (p2["subscription"]["status"], p2["subscription"]["quantity"],
+               p2["subscription"]["trial_ends_at"],
+               p2["subscription"]["current_period_end"],
+               p2["invoice"]["subtotal"], p2["invoice"]["tax_rate"],
+               p2["invoice"]["total"], p2["invoice"]["due_date"],
+               "items" in p2["invoice"]),
+              ("active", "2", None, "2015-02-05 09:00:00", "20.00",
+               "19.00", "23.80", "2015-01-19", False))
+    sid = p2["subscription"]["id"]
+    expect_eq("subs: cancel at period end",
+              post({"action": "cancel", "id": sid})[1]["data"]
+              ["cancel_at_period_end"], "1")
+    expect_eq("subs: reactivate",
+              post({"action": "reactivate", "id": sid})[1]["data"]
+              ["cancel_at_period_end"], "0")
+    expect("subs: reactivate again",
+           post({"action": "reactivate", "id": sid}), 200,
+           err("Subscription cannot be reactivated", "invalid_state"))
+    now = post({"action": "cancel", "id": sid, "at_period_end": "0"})
+    expect_eq("subs: cancel now",
+              (now[1]["data"]["status"], now[1]["data"]["cancelled_at"]),
+              ("cancelled", "2015-01-05 09:00:00"))
+    expect("subs: cancel a cancelled one",
+           post({"action": "cancel", "id": sid}), 200,
+           err("Subscription is already cancelled", "invalid_state"))
+    expect("subs: change_plan without a plan",
+           post({"action": "change_plan", "id": t["subscription"]["id"]}),
+           200, err("Missing parameter: plan_id", "missing_parameter"))
+    expect("subs: change_plan of a cancelled one",
+           post({"action": "change_plan", "id": sid, "plan_code": "pro-y"}),
+           200, err("Subscription is not active", "invalid_state"))
+    listed = call("GET", "/api/subscriptions.php",
+                  {"action": "list", "user_id": carl["id"]}, None, None,
+                  auth)
+    expect_eq("subs: list by user",
+              (listed[0], [x["status"] for x in listed[1]["data"]],
+               listed[1]["meta"]["total"]),
+              (200, ["trial", "cancelled"], 2))
+    expect("subs: get unknown",
+           call("GET", "/api/subscriptions.php",
+                {"action": "get", "id": "999"}, None, None, auth), 200,
+           err("Subscription not found", "not_found"))
 
 
 if __name__ == "__main__":
