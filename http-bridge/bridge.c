@@ -7,15 +7,13 @@
 
 #include "bridge.h"
 
-static const baction NO_ACTIONS[] = { { NULL, false, NULL } };
-
-/* The legacy endpoints; the ones still to come answer Unknown action. */
+/* The legacy endpoints. */
 static const bendpoint ENDPOINTS[] = {
 	{ "/api/users.php", users_actions },
 	{ "/api/plans.php", plans_actions },
 	{ "/api/subscriptions.php", subscriptions_actions },
-	{ "/api/invoices.php", NO_ACTIONS },
-	{ "/api/payments.php", NO_ACTIONS },
+	{ "/api/invoices.php", invoices_actions },
+	{ "/api/payments.php", payments_actions },
 	{ "/api/cron.php", cron_actions },
 };
 

@@ -35,6 +35,8 @@ typedef struct bendpoint {
 extern const baction users_actions[];
 extern const baction plans_actions[];
 extern const baction subscriptions_actions[];
+extern const baction invoices_actions[];
+extern const baction payments_actions[];
 extern const baction cron_actions[];
 
 /* The endpoint of a path, or NULL (404). */

@@ -227,7 +227,7 @@ users_create(breq *r)
 	Billing__V1__Customer *c = NULL;
 	billing_status st = BILLING_STATUS_INIT;
 	envelope err, e;
-	fields *f = malloc(sizeof(*f));
+	fields *f = calloc(1, sizeof(*f));
 	int rv;
 
 	if (f == NULL)
@@ -260,7 +260,7 @@ users_update(breq *r)
 	billing_status st = BILLING_STATUS_INIT;
 	static const char *const SETTABLE[] = { "active", "suspended", NULL };
 	envelope err, e;
-	fields *f = malloc(sizeof(*f));
+	fields *f = calloc(1, sizeof(*f));
 	bool given;
 	int status, rv;
 

@@ -108,10 +108,14 @@ participant_main(void *arg)
 }
 
 /*
- * The run goes on with --run-parallel participants at once, each with
- * its own connection: they share the subscriptions through SKIP LOCKED
- * (see billing_run.h), so PostgreSQL works on two batches at a time on
- * two cores, and they wait for each other only on the invoice sequence.
+ * A large run goes on with --run-parallel participants at once, each
+ * with its own connection: they share the subscriptions through SKIP
+ * LOCKED (see billing_run.h), so PostgreSQL works on two batches at a
+ * time on two cores, and they wait for each other only on the invoice
+ * sequence. Their batches interleave, so the invoice numbers of such a
+ * run do not follow subscription ids; a run with fewer than two batches
+ * due has one participant and numbers in id order, as the legacy cron
+ * did.
  */
 static int
 billing_run_cycle(srv_call *call, const Billing__V1__RunCycleRequest *req,
@@ -119,7 +123,8 @@ billing_run_cycle(srv_call *call, const Billing__V1__RunCycleRequest *req,
 {
 	participant pts[CONFIG_MAX_RUN_PARALLEL];
 	int n = call->cfg->run_parallel, started = 1, rv;
-	int64_t run_id = 0;
+	int64_t run_id = 0, due = 0;
+	int n_init;
 	atomic_bool stop;
 	run_counts c;
 
@@ -129,7 +134,14 @@ billing_run_cycle(srv_call *call, const Billing__V1__RunCycleRequest *req,
 		participant_init(&pts[i], call);
 		pts[i].stop = &stop;
 	}
+	n_init = n;
 	if ((rv = db_ensure(pts[0].side.db, &pts[0].side.status)) == 0 &&
+	    n > 1 &&
+	    (rv = billing_run_due(
+	         &pts[0].side, 2 * (int64_t) pts[0].batch, &due)) == 0 &&
+	    due < 2 * (int64_t) pts[0].batch)
+		n = 1;
+	if (rv == 0 &&
 	    (rv = billing_run_open(&pts[0].side, "rpc", 0, &run_id)) == 0) {
 		for (int i = 0; i < n; i++)
 			pts[i].run_id = run_id;
@@ -176,7 +188,7 @@ billing_run_cycle(srv_call *call, const Billing__V1__RunCycleRequest *req,
 		                                       : "failed");
 	if (rv == 0 && (*out = counts_msg(call, &c, run_id)) == NULL)
 		rv = call_oom(call);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n_init; i++)
 		participant_fini(&pts[i]);
 	return (rv);
 }

@@ -102,6 +102,12 @@ static const db_stmt PEEK[3] = {
 	    "SELECT EXISTS (SELECT 1" DUNNING_FROM " WHERE" DUNNING_DUE ")" },
 };
 
+/* $1 now, $2 limit: how many trials and periods are due, up to $2. */
+static const db_stmt DUE_COUNT = { "run_due_count",
+	"SELECT (SELECT count(*) FROM (SELECT 1" DUE_FROM " WHERE" TRIALS_DUE
+	" LIMIT $2) t) + (SELECT count(*) FROM (SELECT 1" DUE_FROM
+	" WHERE" RENEWALS_DUE " LIMIT $2) r)" };
+
 /* NULL keeps a column. */
 static const db_stmt UPDATE_SUBS = { "run_update_subscriptions",
 	"UPDATE subscriptions s SET status = u.st,"
@@ -611,6 +617,22 @@ billing_run_execute(srv_call *call, int64_t run_id, int batch_size,
 		rv =
 		    run_phase(call, (phase) ph, batch_size, run_id, stop, out);
 	return (rv);
+}
+
+int
+billing_run_due(srv_call *call, int64_t limit, int64_t *n)
+{
+	char now[21], lim[21];
+	const char *p[2] = { call_fmt_int64(now, call->now_us),
+		call_fmt_int64(lim, limit) };
+	PGresult *res;
+	int rv;
+
+	if ((rv = call_query(call, &DUE_COUNT, 2, p, &res)) != 0)
+		return (rv);
+	*n = call_int64(res, 0, 0);
+	call_release_results(call);
+	return (0);
 }
 
 int

@@ -48,6 +48,12 @@ int billing_run_open(
 int billing_run_execute(srv_call *call, int64_t run_id, int batch_size,
     const atomic_bool *stop, run_counts *out);
 
+/*
+ * How many trials and periods are due at call->now_us, counting each
+ * phase up to limit (a run decides from it whether to go parallel).
+ */
+int billing_run_due(srv_call *call, int64_t limit, int64_t *n);
+
 /* Closes the record: succeeded (error NULL), or failed with error. */
 int billing_run_close(srv_call *call, int64_t run_id, const char *error);
 
