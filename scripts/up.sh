@@ -42,7 +42,7 @@ billing is up.
   HTTP bridge: http://$BILLING_HTTP_LISTEN/api/ (legacy JSON API; a key:
                build/billctl api-keys create --name legacy)
   database:    $db
-  try:         build/billctl --server tcp://127.0.0.1:7070 plans list
+  try:         build/billctl --server $BILLING_SERVER plans list
   stop:        Ctrl-C, or scripts/down.sh
 MSG
 
