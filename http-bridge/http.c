@@ -162,6 +162,38 @@ authenticate(billing_client *cl, struct MHD_Connection *c, breq *r, bool *ok)
 	return (e);
 }
 
+/*
+ * /healthz: 200 when the bridge can reach a serving RPC server, else 503
+ * (for load balancers and compose healthchecks); no API key.
+ */
+static envelope
+healthz(http_server *s)
+{
+	Billing__V1__HealthCheckRequest req =
+	    BILLING__V1__HEALTH_CHECK_REQUEST__INIT;
+	Billing__V1__HealthCheckResponse *resp = NULL;
+	billing_status st = BILLING_STATUS_INIT;
+	billing_call_opts o = { .timeout_ms = 2000 };
+	envelope e;
+	bool up;
+
+	up = billing_health_check(s->client, &req, &resp, &o, &st) == 0 &&
+	    resp->has_status &&
+	    resp->status ==
+	        BILLING__V1__SERVING_STATUS__SERVING_STATUS_SERVING;
+	e.http = up ? 200 : 503;
+	e.body = json_pack("{s:s, s:s}", "status", up ? "ok" : "unavailable",
+	    "server",
+	    up                                         ? "serving"
+	        : st.message != NULL                   ? st.message
+	        : resp != NULL && resp->detail != NULL ? resp->detail
+	                                               : "not serving");
+	if (resp != NULL)
+		billing__v1__health_check_response__free_unpacked(resp, NULL);
+	billing_status_fini(&st);
+	return (e);
+}
+
 /* The contract's order of checks, then the action. */
 static envelope
 serve(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
@@ -187,6 +219,8 @@ serve(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
 	dlen = MHD_http_unescape(decoded);
 	if (strlen(decoded) != dlen)
 		return (envelope_not_found_path());
+	if (strcmp(decoded, "/healthz") == 0)
+		return (healthz(s));
 	if ((ep = bridge_endpoint(decoded)) == NULL)
 		return (envelope_not_found_path());
 	if (h->too_big)

@@ -113,6 +113,15 @@ def main():
             except OSError:
                 time.sleep(0.05)
         checks()
+        # The RPC server gone: 503 with the server_error envelope.
+        subprocess.run([STACK, "stop", tmp + "/stack"], capture_output=True)
+        got = call("GET", "/healthz")
+        expect("healthz with the server down", (got[0], got[1]["status"]),
+               503, "unavailable")
+        expect("a request with the server down",
+               call("GET", "/api/plans.php", {"action": "list"}, None, None,
+                    {"X-Api-Key": KEY}), 503,
+               err("Internal server error", "server_error"))
     finally:
         if bridge is not None:
             bridge.terminate()
@@ -127,6 +136,8 @@ def main():
 
 def checks():
     auth = dict(NOW, **{"X-Api-Key": KEY})
+    expect("healthz without a key", call("GET", "/healthz"), 200,
+           {"status": "ok", "server": "serving"})
     # Order of checks: the path before the key.
     expect("unknown file", call("GET", "/api/nope.php", {"action": "list"}),
            404, err("Not found", "not_found"))
