@@ -97,7 +97,7 @@ def main():
                             "--test-clock", "--job-workers", "0"],
                            check=True, stdout=urls)
         with open(tmp + "/urls") as urls:
-            server_url = urls.read().split()[1]
+            db_url, server_url = urls.read().split()[:2]
         subprocess.run([BILLCTL, "--server", server_url, "api-keys",
                         "create", "--name", "legacy", "--key", KEY],
                        check=True, capture_output=True)
@@ -113,6 +113,7 @@ def main():
             except OSError:
                 time.sleep(0.05)
         checks()
+        concurrent_runs(db_url)
         # The RPC server gone: 503 with the server_error envelope.
         subprocess.run([STACK, "stop", tmp + "/stack"], capture_output=True)
         got = call("GET", "/healthz")
@@ -132,6 +133,63 @@ def main():
         print(f"{len(FAILS)} checks failed")
         sys.exit(1)
     print("bridge: all checks passed")
+
+
+def psql(db_url, sql):
+    return subprocess.run(["psql", "-XAtq", db_url, "-c", sql], check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def concurrent_runs(db_url):
+    """8 cron runs at once over 300 subscriptions with missed periods."""
+    import threading
+    psql(db_url, """
+        INSERT INTO plans (code, name, price_minor, currency, billing_cycle)
+        VALUES ('cron-m', 'Cron', 1000, 'EUR', 'monthly');
+        INSERT INTO customers (email, email_key, country, currency)
+        SELECT 'cron' || g || '@example.com', 'cron' || g || '@example.com',
+               'DE', 'EUR' FROM generate_series(1, 300) g;
+        INSERT INTO subscriptions (customer_id, plan_id, status, quantity,
+            billing_anchor_day, started_at, current_period_start,
+            current_period_end, created_at)
+        SELECT c.id, p.id, 'active', 1, 1,
+               timestamptz '2015-12-01 10:00:00+01',
+               timestamptz '2015-12-01 10:00:00+01',
+               timestamptz '2016-01-01 10:00:00+01',
+               timestamptz '2015-12-01 10:00:00+01'
+        FROM customers c, plans p
+        WHERE c.email LIKE 'cron%' AND p.code = 'cron-m'""")
+    before = int(psql(db_url, "SELECT count(*) FROM invoices"))
+    results = []
+    # Due at Jan 1, Feb 1 and Mar 1: three periods each, 900 in all.
+    hdrs = {"X-Api-Key": KEY, "X-Billing-Now": "2016-03-01 12:00:00"}
+
+    def run():
+        results.append(call("POST", "/api/cron.php", None,
+                            {"action": "run"}, None, hdrs))
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    expect_eq("8 cron runs: all answered",
+              sorted(r[0] for r in results), [200] * 8)
+    expect_eq("8 cron runs: one invoice per period",
+              psql(db_url, "SELECT count(*), count(DISTINCT"
+                   " (subscription_id, run_period_start)) FROM invoices"
+                   " i JOIN subscriptions s ON s.id = i.subscription_id"
+                   " JOIN plans p ON p.id = s.plan_id"
+                   " WHERE p.code = 'cron-m'"), "900|900")
+    expect_eq("8 cron runs: numbers of 2016 gapless",
+              psql(db_url, "SELECT count(*) = max(substr(number, 10)::int)"
+                   " AND count(*) = count(DISTINCT number) FROM invoices"
+                   " WHERE number LIKE 'INV-2016-%'"), "t")
+    # The earlier checks' subscriptions renew too: the runs' counts add
+    # up to exactly the invoices that appeared.
+    expect_eq("8 cron runs: their counts add up to the new invoices",
+              sum(r[1]["data"]["invoices_created"] for r in results
+                  if r[0] == 200),
+              int(psql(db_url, "SELECT count(*) FROM invoices")) - before)
 
 
 def checks():
