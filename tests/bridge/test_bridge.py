@@ -58,7 +58,11 @@ def call(method, path, query=None, body=None, ctype=None, headers=None):
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, json.loads(r.read())
     except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
+        body = e.read()
+        try:
+            return e.code, json.loads(body)
+        except ValueError:
+            return e.code, None  # libmicrohttpd's own page
 
 
 FAILS = []
@@ -138,6 +142,50 @@ def main():
 def psql(db_url, sql):
     return subprocess.run(["psql", "-XAtq", db_url, "-c", sql], check=True,
                           capture_output=True, text=True).stdout.strip()
+
+
+def hostile(auth):
+    """Hostile input: the contract's envelope or a clean error, no write."""
+    form = "application/x-www-form-urlencoded"
+    expect("invalid UTF-8 in a name",
+           call("POST", "/api/plans.php", None,
+                b"action=create&code=utf&name=%FF%FE&price=1", form, auth),
+           200, err("Invalid parameter: name", "invalid_parameter"))
+    expect("a NUL byte in a name",
+           call("POST", "/api/plans.php", None,
+                b"action=create&code=nul&name=a%00b&price=1", form, auth),
+           200, err("Invalid parameter: name", "invalid_parameter"))
+    expect("an 11-digit id",
+           call("GET", "/api/plans.php", {"action": "get",
+                                          "id": "99999999999"}, None, None,
+                auth), 200, err("Invalid parameter: id", "invalid_parameter"))
+    expect("a price above 99999999.99",
+           call("POST", "/api/plans.php", None,
+                {"action": "create", "code": "big", "name": "Big",
+                 "price": "100000000.00"}, None, auth), 200,
+           err("Invalid parameter: price", "invalid_parameter"))
+    expect("invalid JSON counts as an empty body",
+           call("POST", "/api/plans.php", None, b'{"action": "list"',
+                "application/json", auth), 400,
+           err("Unknown action: ", "unknown_action"))
+    many = ("&".join(f"p{i}=x" for i in range(1001)) +
+            "&action=list").encode()
+    got = call("POST", "/api/plans.php", None, many, form, auth)
+    expect("1001 parameters in a body", (got[0], got[1]["success"]), 400,
+           False)
+    expect("a URL beyond libmicrohttpd's memory: a clean 414",
+           call("GET", "/api/plans.php", "x=" + "a" * 70000, None, None,
+                auth), 414, None)
+    sql = "x';DROP-TABLE-users;--@example.com"
+    got = call("POST", "/api/users.php", None,
+               {"action": "create", "email": sql, "name": "Robert'); --"},
+               None, auth)
+    expect("SQL-looking text is stored as text",
+           (got[0], (got[1]["data"]["email"], got[1]["data"]["name"])), 200,
+           (sql, "Robert'); --"))
+    expect_eq("and found again",
+              call("GET", "/api/users.php", {"action": "find", "email": sql},
+                   None, None, auth)[1]["data"]["email"], sql)
 
 
 def concurrent_runs(db_url):
@@ -313,6 +361,7 @@ def checks():
                     "past_due": 0, "expired": 0, "invoices_created": 0}))
     users(auth)
     subscriptions(auth)
+    hostile(auth)
     big = call("POST", "/api/plans.php", None, b"a" * (1024 * 1024 + 1),
                "application/x-www-form-urlencoded", auth)
     expect("a body over 1 MiB", (big[0], big[1]["success"]), 413, False)
