@@ -34,3 +34,31 @@ bridge_action(const bendpoint *e, const char *name)
 			return (a);
 	return (NULL);
 }
+
+envelope
+bridge_rpc_error(billing_status *st)
+{
+	envelope e = envelope_rpc_error(st);
+
+	billing_status_fini(st);
+	return (e);
+}
+
+envelope
+bridge_list(ProtobufCMessage *resp, void *const *items, size_t n,
+    json_t *(*render)(const void *), const Billing__V1__PageInfo *info,
+    const Billing__V1__PageRequest *pg)
+{
+	json_t *a = json_array();
+	envelope e;
+
+	for (size_t i = 0; a != NULL && i < n; i++)
+		if (json_array_append_new(a, render(items[i])) != 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	e = envelope_list(
+	    a, info != NULL ? info->total_size : 0, pg->page, pg->page_size);
+	protobuf_c_message_free_unpacked(resp, NULL);
+	return (e);
+}

@@ -39,6 +39,18 @@ extern const baction invoices_actions[];
 extern const baction payments_actions[];
 extern const baction cron_actions[];
 
+/* A failed RPC's envelope; finishes st. */
+envelope bridge_rpc_error(billing_status *st);
+
+/*
+ * The list envelope of a List RPC's n items, each rendered by render,
+ * with the paging the request asked for and the total the answer gave;
+ * frees resp.
+ */
+envelope bridge_list(ProtobufCMessage *resp, void *const *items, size_t n,
+    json_t *(*render)(const void *), const Billing__V1__PageInfo *info,
+    const Billing__V1__PageRequest *pg);
+
 /* The endpoint of a path, or NULL (404). */
 const bendpoint *bridge_endpoint(const char *path);
 

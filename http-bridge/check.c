@@ -167,22 +167,24 @@ chk_enum(const breq *r, const char *name, bool required,
 }
 
 bool
-chk_page(const breq *r, int *page, int *per_page, envelope *err)
+chk_page(const breq *r, Billing__V1__PageRequest *pg, envelope *err)
 {
 	bool given;
 	int64_t v;
 
-	*page = 1;
-	*per_page = 50;
+	billing__v1__page_request__init(pg);
+	pg->has_page = pg->has_page_size = 1;
+	pg->page = 1;
+	pg->page_size = 50;
 	if (!chk_int(
 	        r, "page", false, 1, INT64_C(9999999999), &given, &v, err))
 		return (false);
 	if (given)
-		*page = v > 1000000000 ? 1000000000 : (int) v;
+		pg->page = v > 1000000000 ? 1000000000 : (int32_t) v;
 	if (!chk_int(
 	        r, "per_page", false, 1, INT64_C(9999999999), &given, &v, err))
 		return (false);
 	if (given)
-		*per_page = v > 500 ? 500 : (int) v;
+		pg->page_size = v > 500 ? 500 : (int32_t) v;
 	return (true);
 }

@@ -44,7 +44,10 @@ bool chk_text(const breq *r, const char *name, bool required, size_t max,
 bool chk_enum(const breq *r, const char *name, bool required,
     const char *const *choices, int *out, envelope *err);
 
-/* page (>= 1, default 1) and per_page (>= 1, default 50, above 500: 500). */
-bool chk_page(const breq *r, int *page, int *per_page, envelope *err);
+/*
+ * page (>= 1, default 1) and per_page (>= 1, default 50, above 500: 500)
+ * into the RPC's page request.
+ */
+bool chk_page(const breq *r, Billing__V1__PageRequest *pg, envelope *err);
 
 #endif /* BRIDGE_CHECK_H */

@@ -19,6 +19,13 @@ invoice_result(int rv, Billing__V1__Invoice *in, bool with_items,
 	return (e);
 }
 
+/* Lists show invoices without their items. */
+static json_t *
+invoice_item(const void *m)
+{
+	return (render_invoice(m, false));
+}
+
 static envelope
 invoices_list(breq *r)
 {
@@ -27,16 +34,15 @@ invoices_list(breq *r)
 	Billing__V1__PageRequest pg = BILLING__V1__PAGE_REQUEST__INIT;
 	Billing__V1__ListInvoicesResponse *resp = NULL;
 	billing_status st = BILLING_STATUS_INIT;
-	envelope err, e;
-	int status, page, per_page;
+	envelope err;
+	int status;
 	bool has_user, has_sub;
-	json_t *items;
 
 	if (!chk_id(r, "user_id", false, &has_user, &req.customer_id, &err) ||
 	    !chk_id(r, "subscription_id", false, &has_sub,
 	        &req.subscription_id, &err) ||
 	    !chk_enum(r, "status", false, STATUSES, &status, &err) ||
-	    !chk_page(r, &page, &per_page, &err))
+	    !chk_page(r, &pg, &err))
 		return (err);
 	req.has_customer_id = has_user;
 	req.has_subscription_id = has_sub;
@@ -44,27 +50,11 @@ invoices_list(breq *r)
 		req.has_status = 1;
 		req.status = (Billing__V1__InvoiceStatus) (status + 1);
 	}
-	pg.has_page = pg.has_page_size = 1;
-	pg.page = page;
-	pg.page_size = per_page;
 	req.page = &pg;
-	if (billing_invoices_list(r->client, &req, &resp, &r->opts, &st) !=
-	    0) {
-		e = envelope_rpc_error(&st);
-		billing_status_fini(&st);
-		return (e);
-	}
-	items = json_array();
-	for (size_t i = 0; items != NULL && i < resp->n_invoices; i++)
-		if (json_array_append_new(items,
-		        render_invoice(resp->invoices[i], false)) != 0) {
-			json_decref(items);
-			items = NULL;
-		}
-	e = envelope_list(items,
-	    resp->page != NULL ? resp->page->total_size : 0, page, per_page);
-	billing__v1__list_invoices_response__free_unpacked(resp, NULL);
-	return (e);
+	if (billing_invoices_list(r->client, &req, &resp, &r->opts, &st) != 0)
+		return (bridge_rpc_error(&st));
+	return (bridge_list(&resp->base, (void *const *) resp->invoices,
+	    resp->n_invoices, invoice_item, resp->page, &pg));
 }
 
 /* id or number: the id wins, and is validated even then. */

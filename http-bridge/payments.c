@@ -25,6 +25,12 @@ pair_result(int rv, Billing__V1__PaymentResult *res, const billing_status *st)
 	return (e);
 }
 
+static json_t *
+payment_item(const void *m)
+{
+	return (render_payment(m));
+}
+
 static envelope
 payments_list(breq *r)
 {
@@ -33,39 +39,21 @@ payments_list(breq *r)
 	Billing__V1__PageRequest pg = BILLING__V1__PAGE_REQUEST__INIT;
 	Billing__V1__ListPaymentsResponse *resp = NULL;
 	billing_status st = BILLING_STATUS_INIT;
-	envelope err, e;
-	int page, per_page;
+	envelope err;
 	bool given;
-	json_t *items;
 
 	if (!chk_id(r, "user_id", true, &given, &req.customer_id, &err) ||
 	    !chk_id(r, "invoice_id", false, &given, &req.invoice_id, &err))
 		return (err);
 	req.has_customer_id = 1;
 	req.has_invoice_id = given;
-	if (!chk_page(r, &page, &per_page, &err))
+	if (!chk_page(r, &pg, &err))
 		return (err);
-	pg.has_page = pg.has_page_size = 1;
-	pg.page = page;
-	pg.page_size = per_page;
 	req.page = &pg;
-	if (billing_payments_list(r->client, &req, &resp, &r->opts, &st) !=
-	    0) {
-		e = envelope_rpc_error(&st);
-		billing_status_fini(&st);
-		return (e);
-	}
-	items = json_array();
-	for (size_t i = 0; items != NULL && i < resp->n_payments; i++)
-		if (json_array_append_new(
-		        items, render_payment(resp->payments[i])) != 0) {
-			json_decref(items);
-			items = NULL;
-		}
-	e = envelope_list(items,
-	    resp->page != NULL ? resp->page->total_size : 0, page, per_page);
-	billing__v1__list_payments_response__free_unpacked(resp, NULL);
-	return (e);
+	if (billing_payments_list(r->client, &req, &resp, &r->opts, &st) != 0)
+		return (bridge_rpc_error(&st));
+	return (bridge_list(&resp->base, (void *const *) resp->payments,
+	    resp->n_payments, payment_item, resp->page, &pg));
 }
 
 static envelope

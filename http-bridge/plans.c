@@ -22,6 +22,13 @@ plan_result(int rv, Billing__V1__Plan *p, const billing_status *st)
 	return (e);
 }
 
+/* A list item, as bridge_list renders it. */
+static json_t *
+plan_item(const void *m)
+{
+	return (render_plan(m));
+}
+
 static envelope
 plans_list(breq *r)
 {
@@ -30,36 +37,18 @@ plans_list(breq *r)
 	Billing__V1__PageRequest pg = BILLING__V1__PAGE_REQUEST__INIT;
 	Billing__V1__ListPlansResponse *resp = NULL;
 	billing_status st = BILLING_STATUS_INIT;
-	envelope err, e;
+	envelope err;
 	bool all;
-	int page, per_page;
-	json_t *items;
 
-	if (!chk_bool(r, "all", false, &all, &err) ||
-	    !chk_page(r, &page, &per_page, &err))
+	if (!chk_bool(r, "all", false, &all, &err) || !chk_page(r, &pg, &err))
 		return (err);
 	req.has_include_archived = 1;
 	req.include_archived = all;
-	pg.has_page = pg.has_page_size = 1;
-	pg.page = page;
-	pg.page_size = per_page;
 	req.page = &pg;
-	if (billing_plans_list(r->client, &req, &resp, &r->opts, &st) != 0) {
-		e = envelope_rpc_error(&st);
-		billing_status_fini(&st);
-		return (e);
-	}
-	items = json_array();
-	for (size_t i = 0; items != NULL && i < resp->n_plans; i++)
-		if (json_array_append_new(
-		        items, render_plan(resp->plans[i])) != 0) {
-			json_decref(items);
-			items = NULL;
-		}
-	e = envelope_list(items,
-	    resp->page != NULL ? resp->page->total_size : 0, page, per_page);
-	billing__v1__list_plans_response__free_unpacked(resp, NULL);
-	return (e);
+	if (billing_plans_list(r->client, &req, &resp, &r->opts, &st) != 0)
+		return (bridge_rpc_error(&st));
+	return (bridge_list(&resp->base, (void *const *) resp->plans,
+	    resp->n_plans, plan_item, resp->page, &pg));
 }
 
 static envelope

@@ -57,6 +57,12 @@ chk_plan(
 	return (true);
 }
 
+static json_t *
+sub_item(const void *m)
+{
+	return (render_subscription(m));
+}
+
 static envelope
 subs_list(breq *r)
 {
@@ -65,41 +71,25 @@ subs_list(breq *r)
 	Billing__V1__PageRequest pg = BILLING__V1__PAGE_REQUEST__INIT;
 	Billing__V1__ListSubscriptionsResponse *resp = NULL;
 	billing_status st = BILLING_STATUS_INIT;
-	envelope err, e;
-	int status, page, per_page;
+	envelope err;
+	int status;
 	bool given;
-	json_t *items;
 
 	if (!chk_id(r, "user_id", false, &given, &req.customer_id, &err) ||
 	    !chk_enum(r, "status", false, STATUSES, &status, &err) ||
-	    !chk_page(r, &page, &per_page, &err))
+	    !chk_page(r, &pg, &err))
 		return (err);
 	req.has_customer_id = given;
 	if (status >= 0) {
 		req.has_status = 1;
 		req.status = (Billing__V1__SubscriptionStatus) (status + 1);
 	}
-	pg.has_page = pg.has_page_size = 1;
-	pg.page = page;
-	pg.page_size = per_page;
 	req.page = &pg;
 	if (billing_subscriptions_list(
-	        r->client, &req, &resp, &r->opts, &st) != 0) {
-		e = envelope_rpc_error(&st);
-		billing_status_fini(&st);
-		return (e);
-	}
-	items = json_array();
-	for (size_t i = 0; items != NULL && i < resp->n_subscriptions; i++)
-		if (json_array_append_new(items,
-		        render_subscription(resp->subscriptions[i])) != 0) {
-			json_decref(items);
-			items = NULL;
-		}
-	e = envelope_list(items,
-	    resp->page != NULL ? resp->page->total_size : 0, page, per_page);
-	billing__v1__list_subscriptions_response__free_unpacked(resp, NULL);
-	return (e);
+	        r->client, &req, &resp, &r->opts, &st) != 0)
+		return (bridge_rpc_error(&st));
+	return (bridge_list(&resp->base, (void *const *) resp->subscriptions,
+	    resp->n_subscriptions, sub_item, resp->page, &pg));
 }
 
 static envelope

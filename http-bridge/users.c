@@ -136,6 +136,12 @@ chk_fields(const breq *r, bool email_required, fields *f, envelope *err)
 	    chk_meta(r, &f->meta, f->ents, f->ptrs, &f->has_meta, err));
 }
 
+static json_t *
+user_item(const void *m)
+{
+	return (render_user(m));
+}
+
 static envelope
 users_list(breq *r)
 {
@@ -144,38 +150,21 @@ users_list(breq *r)
 	Billing__V1__PageRequest pg = BILLING__V1__PAGE_REQUEST__INIT;
 	Billing__V1__ListCustomersResponse *resp = NULL;
 	billing_status st = BILLING_STATUS_INIT;
-	envelope err, e;
-	int status, page, per_page;
-	json_t *items;
+	envelope err;
+	int status;
 
 	if (!chk_enum(r, "status", false, STATUSES, &status, &err) ||
-	    !chk_page(r, &page, &per_page, &err))
+	    !chk_page(r, &pg, &err))
 		return (err);
 	if (status >= 0) {
 		req.has_status = 1;
 		req.status = (Billing__V1__CustomerStatus) (status + 1);
 	}
-	pg.has_page = pg.has_page_size = 1;
-	pg.page = page;
-	pg.page_size = per_page;
 	req.page = &pg;
-	if (billing_customers_list(r->client, &req, &resp, &r->opts, &st) !=
-	    0) {
-		e = envelope_rpc_error(&st);
-		billing_status_fini(&st);
-		return (e);
-	}
-	items = json_array();
-	for (size_t i = 0; items != NULL && i < resp->n_customers; i++)
-		if (json_array_append_new(
-		        items, render_user(resp->customers[i])) != 0) {
-			json_decref(items);
-			items = NULL;
-		}
-	e = envelope_list(items,
-	    resp->page != NULL ? resp->page->total_size : 0, page, per_page);
-	billing__v1__list_customers_response__free_unpacked(resp, NULL);
-	return (e);
+	if (billing_customers_list(r->client, &req, &resp, &r->opts, &st) != 0)
+		return (bridge_rpc_error(&st));
+	return (bridge_list(&resp->base, (void *const *) resp->customers,
+	    resp->n_customers, user_item, resp->page, &pg));
 }
 
 static envelope

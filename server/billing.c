@@ -154,14 +154,8 @@ billing_run_cycle(srv_call *call, const Billing__V1__RunCycleRequest *req,
 			pthread_join(pts[i].tid, NULL);
 	}
 	memset(&c, 0, sizeof(c));
-	for (int i = 0; i < started && rv == 0; i++) {
-		c.trials_converted += pts[i].c.trials_converted;
-		c.renewed += pts[i].c.renewed;
-		c.cancelled += pts[i].c.cancelled;
-		c.past_due += pts[i].c.past_due;
-		c.expired += pts[i].c.expired;
-		c.invoices_created += pts[i].c.invoices_created;
-	}
+	for (int i = 0; i < started && rv == 0; i++)
+		run_counts_add(&c, &pts[i].c);
 	/* The first real failure is the answer; the others were stopped. */
 	for (int i = 0; i < started && rv == 0; i++) {
 		const billing_status *st = &pts[i].side.status;

@@ -489,8 +489,8 @@ run_batch(srv_call *call, phase ph, bool wait, int64_t *cursor, int size,
 	return (write_batch(b, run_id));
 }
 
-static void
-add_counts(run_counts *to, const run_counts *c)
+void
+run_counts_add(run_counts *to, const run_counts *c)
 {
 	to->trials_converted += c->trials_converted;
 	to->renewed += c->renewed;
@@ -532,7 +532,7 @@ run_batch_tx(srv_call *call, phase ph, bool wait, int64_t *cursor, int size,
 	}
 	if (rv != 0)
 		return (rv);
-	add_counts(total, &b.c);
+	run_counts_add(total, &b.c);
 	*stop = b.stop;
 	if (b.stop)
 		call_error(call, BILLING_OUT_OF_RANGE, "MONEY_OUT_OF_RANGE",

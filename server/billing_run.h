@@ -29,6 +29,9 @@ typedef struct run_counts {
 	    invoices_created;
 } run_counts;
 
+/* to += c, count by count. */
+void run_counts_add(run_counts *to, const run_counts *c);
+
 /*
  * Opens a billing_runs record (committed at once) for a run at
  * call->now_us. trigger is "rpc" or "schedule"; job_id 0 for none.
