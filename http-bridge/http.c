@@ -18,11 +18,28 @@
 #include "../util/log.h"
 #include "bridge.h"
 #include "http.h"
+#include "keycache.h"
+#include "metrics.h"
+#include "multipart.h"
 
 struct http_server {
 	struct MHD_Daemon *d;
 	billing_client *client;
+	metrics *metrics;
+	keycache *keys;
 };
+
+/* Metric labels of the paths outside the legacy endpoints. */
+static const char L_HEALTHZ[] = "/healthz";
+static const char L_METRICS[] = "/metrics";
+
+/* One answer: status, content type and body (owned). */
+typedef struct answer {
+	int http;
+	const char *ctype;
+	char *body;
+	size_t len;
+} answer;
 
 /* One request, from its URI to its reply. */
 typedef struct hreq {
@@ -94,31 +111,42 @@ gather(hreq *r, const char *data, size_t n)
 	r->body[r->len] = '\0';
 }
 
+/* The JSON text of an envelope (freeing it); never fails to answer. */
+static answer
+json_answer(envelope e)
+{
+	answer a = { e.http, "application/json; charset=utf-8", NULL, 0 };
+
+	if (e.body == NULL) {
+		e = envelope_server_error();
+		a.http = e.http;
+	}
+	a.body = e.body != NULL ? json_dumps(e.body, JSON_COMPACT) : NULL;
+	json_decref(e.body);
+	if (a.body == NULL)
+		a.body = strdup("{\"success\":false,\"error\":\"Internal "
+		                "server error\",\"error_code\":\"server_"
+		                "error\"}");
+	a.len = a.body != NULL ? strlen(a.body) : 0;
+	return (a);
+}
+
 static enum MHD_Result
-reply(struct MHD_Connection *c, envelope e)
+reply(struct MHD_Connection *c, answer a)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result rv;
-	char *text;
 
-	if (e.body == NULL)
-		e = envelope_server_error();
-	text = e.body != NULL ? json_dumps(e.body, JSON_COMPACT) : NULL;
-	json_decref(e.body);
-	if (text == NULL)
-		text = strdup("{\"success\":false,\"error\":\"Internal server "
-		              "error\",\"error_code\":\"server_error\"}");
-	if (text == NULL)
+	if (a.body == NULL)
 		return (MHD_NO);
 	resp = MHD_create_response_from_buffer(
-	    strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	    a.len, a.body, MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
-		free(text);
+		free(a.body);
 		return (MHD_NO);
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "application/json; charset=utf-8");
-	rv = MHD_queue_response(c, (unsigned) e.http, resp);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a.ctype);
+	rv = MHD_queue_response(c, (unsigned) a.http, resp);
 	MHD_destroy_response(resp);
 	return (rv);
 }
@@ -129,9 +157,12 @@ header(struct MHD_Connection *c, const char *name)
 	return (MHD_lookup_connection_value(c, MHD_HEADER_KIND, name));
 }
 
-/* The API key: the header when non-empty, else the api_key parameter. */
+/*
+ * The API key: the header when non-empty, else the api_key parameter;
+ * accepted from the cache or by the RPC server.
+ */
 static envelope
-authenticate(billing_client *cl, struct MHD_Connection *c, breq *r, bool *ok)
+authenticate(http_server *s, struct MHD_Connection *c, breq *r, bool *ok)
 {
 	Billing__V1__AuthenticateApiKeyRequest req =
 	    BILLING__V1__AUTHENTICATE_API_KEY_REQUEST__INIT;
@@ -148,10 +179,18 @@ authenticate(billing_client *cl, struct MHD_Connection *c, breq *r, bool *ok)
 		    strlen(key) != len)
 			return (envelope_unauthorized());
 	}
-	req.key = (char *) key;
-	if (billing_api_keys_authenticate(cl, &req, &k, &r->opts, &st) == 0)
+	if (keycache_check(s->keys, key)) {
+		metrics_key_lookup(s->metrics, 1);
 		*ok = true;
-	else if (st.code == BILLING_UNAUTHENTICATED ||
+		return (e);
+	}
+	metrics_key_lookup(s->metrics, 0);
+	req.key = (char *) key;
+	if (billing_api_keys_authenticate(
+	        s->client, &req, &k, &r->opts, &st) == 0) {
+		keycache_put(s->keys, key);
+		*ok = true;
+	} else if (st.code == BILLING_UNAUTHENTICATED ||
 	    st.code == BILLING_INVALID_ARGUMENT)
 		e = envelope_unauthorized();
 	else
@@ -194,39 +233,51 @@ healthz(http_server *s)
 	return (e);
 }
 
-/* The contract's order of checks, then the action. */
-static envelope
-serve(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
-    const char **action_out)
+/* What a request's log line and metrics say besides status and time. */
+typedef struct labels {
+	const char *endpoint; /* a static label (metrics.h) */
+	const char *action;   /* the action's table name, or METRICS_NONE */
+} labels;
+
+/* /metrics: Prometheus text; no API key, like /healthz. */
+static answer
+metrics_answer(http_server *s)
 {
-	const char *path = h->uri, *q = strchr(h->uri, '?'), *action;
-	char decoded[512];
-	const bendpoint *ep;
+	answer a = { 200, "text/plain; version=0.0.4; charset=utf-8", NULL,
+		0 };
+
+	if (metrics_render(s->metrics, &a.body, &a.len) != 0)
+		return (json_answer(envelope_server_error()));
+	return (a);
+}
+
+/* The body's parameters added by a multipart body (POST only). */
+static int
+read_multipart(
+    struct MHD_Connection *c, const char *method, hreq *h, params *p)
+{
+	if (strcmp(method, "POST") != 0 ||
+	    params_ctype(header(c, "Content-Type")) != PARAMS_CT_MULTIPART)
+		return (PARAMS_OK);
+	return (multipart_merge(c, h->body, h->len, p));
+}
+
+/* A legacy endpoint: the contract's order of checks, then the action. */
+static envelope
+legacy(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
+    const bendpoint *ep, labels *lb)
+{
+	const char *q = strchr(h->uri, '?'), *action;
 	const baction *a;
 	breq r;
-	size_t plen = q != NULL ? (size_t) (q - h->uri) : strlen(h->uri), alen,
-	       dlen;
+	size_t alen;
 	envelope e;
 	bool ok;
 	int rv;
 
-	/* 1. Path, percent-decoded, exact. */
-	if (plen >= sizeof(decoded))
-		return (envelope_not_found_path());
-	memcpy(decoded, path, plen);
-	decoded[plen] = '\0';
-	/* A %00 in the path cannot name a file. */
-	dlen = MHD_http_unescape(decoded);
-	if (strlen(decoded) != dlen)
-		return (envelope_not_found_path());
-	if (strcmp(decoded, "/healthz") == 0)
-		return (healthz(s));
-	if ((ep = bridge_endpoint(decoded)) == NULL)
-		return (envelope_not_found_path());
 	if (h->too_big)
 		return (envelope_error(
 		    413, "Request body too large", "invalid_parameter"));
-
 	memset(&r, 0, sizeof(r));
 	r.method = method;
 	r.client = s->client;
@@ -234,6 +285,9 @@ serve(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
 	rv = params_parse(&r.params, method, q != NULL ? q + 1 : "",
 	    q != NULL ? strlen(q + 1) : 0, header(c, "Content-Type"),
 	    h->body != NULL ? h->body : "", h->len);
+	if (rv == PARAMS_OK &&
+	    (rv = read_multipart(c, method, h, r.params)) != PARAMS_OK)
+		params_free(r.params);
 	if (rv == PARAMS_ENOMEM)
 		return (envelope_server_error());
 	if (rv != PARAMS_OK)
@@ -241,18 +295,18 @@ serve(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
 		    "invalid_parameter"));
 
 	/* 2. API key. */
-	e = authenticate(s->client, c, &r, &ok);
+	e = authenticate(s, c, &r, &ok);
 	if (!ok)
 		goto out;
 	/* 3. Action: a non-empty string, case-sensitive. */
 	if (params_string(r.params, "action", &action, &alen) != PARAMS_OK)
 		action = "";
-	*action_out = action;
 	if (strlen(action) != alen ||
 	    (a = bridge_action(ep, action)) == NULL) {
 		e = envelope_unknown_action(action);
 		goto out;
 	}
+	lb->action = a->name;
 	/* 4. Method. */
 	if (a->post_only && strcmp(method, "POST") != 0) {
 		e = envelope_method_not_allowed();
@@ -261,10 +315,51 @@ serve(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
 	/* 5-7. The action's parameters, lookups and its RPC. */
 	e = a->fn(&r);
 out:
-	/* The action name points into the parameters freed here. */
-	*action_out = NULL;
 	params_free(r.params);
 	return (e);
+}
+
+/* 1. The path, percent-decoded and exact, chooses what answers. */
+static answer
+serve(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
+    labels *lb)
+{
+	const char *q = strchr(h->uri, '?');
+	size_t plen = q != NULL ? (size_t) (q - h->uri) : strlen(h->uri);
+	const bendpoint *ep;
+	char decoded[512];
+
+	lb->endpoint = METRICS_OTHER;
+	lb->action = METRICS_NONE;
+	if (plen >= sizeof(decoded))
+		return (json_answer(envelope_not_found_path()));
+	memcpy(decoded, h->uri, plen);
+	decoded[plen] = '\0';
+	/* A %00 in the path cannot name a file. */
+	if (strlen(decoded) != MHD_http_unescape(decoded))
+		return (json_answer(envelope_not_found_path()));
+	if (strcmp(decoded, L_HEALTHZ) == 0) {
+		lb->endpoint = L_HEALTHZ;
+		return (json_answer(healthz(s)));
+	}
+	if (strcmp(decoded, L_METRICS) == 0) {
+		lb->endpoint = L_METRICS;
+		return (metrics_answer(s));
+	}
+	if ((ep = bridge_endpoint(decoded)) == NULL)
+		return (json_answer(envelope_not_found_path()));
+	lb->endpoint = ep->path + strlen("/api/");
+	return (json_answer(legacy(s, c, method, h, ep, lb)));
+}
+
+static int64_t
+since_us(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return ((int64_t) (t1.tv_sec - t0->tv_sec) * 1000000 +
+	    (t1.tv_nsec - t0->tv_nsec) / 1000);
 }
 
 static enum MHD_Result
@@ -274,10 +369,9 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 {
 	http_server *s = cls;
 	hreq *h = *req_cls;
-	const char *action = NULL;
-	struct timespec t1;
-	envelope e;
-	enum MHD_Result rv;
+	labels lb;
+	answer a;
+	int64_t us;
 
 	(void) url;
 	(void) version;
@@ -292,15 +386,16 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		*upload_data_size = 0;
 		return (MHD_YES);
 	}
-	e = serve(s, c, method, h, &action);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
+	metrics_enter(s->metrics);
+	a = serve(s, c, method, h, &lb);
+	us = since_us(&h->t0);
+	metrics_leave(s->metrics, lb.endpoint, lb.action, a.http, us);
 	log_printf(LOG_INFO,
-	    "method=%s path=\"%.200s\" status=%d duration_us=%" PRId64, method,
-	    h->uri, e.http,
-	    (int64_t) (t1.tv_sec - h->t0.tv_sec) * 1000000 +
-	        (t1.tv_nsec - h->t0.tv_nsec) / 1000);
-	rv = reply(c, e);
-	return (rv);
+	    "method=%s path=\"%.200s\" action=%s status=%d "
+	    "duration_us=%" PRId64,
+	    method, h->uri, lb.action[0] != '\0' ? lb.action : "-", a.http,
+	    us);
+	return (reply(c, a));
 }
 
 int
@@ -321,6 +416,11 @@ http_start(http_server **out, const http_config *cfg, billing_client *c)
 		return (-1);
 	}
 	s->client = c;
+	if (metrics_init(&s->metrics) != 0 ||
+	    keycache_init(&s->keys, cfg->key_cache_s) != 0) {
+		http_stop(s);
+		return (-1);
+	}
 	s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
 	        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
 	    cfg->port, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &sa,
@@ -331,7 +431,7 @@ http_start(http_server **out, const http_config *cfg, billing_client *c)
 	if (s->d == NULL) {
 		log_printf(LOG_ERROR, "msg=\"cannot listen\" host=%s port=%u",
 		    cfg->host, (unsigned) cfg->port);
-		free(s);
+		http_stop(s);
 		return (-1);
 	}
 	*out = s;
@@ -343,6 +443,9 @@ http_stop(http_server *s)
 {
 	if (s == NULL)
 		return;
-	MHD_stop_daemon(s->d);
+	if (s->d != NULL)
+		MHD_stop_daemon(s->d);
+	keycache_fini(s->keys);
+	metrics_fini(s->metrics);
 	free(s);
 }

@@ -1,7 +1,7 @@
 /*
  * http: the bridge's HTTP side (libmicrohttpd): one request in, one
- * legacy envelope out, and /healthz. A thread per connection, since an
- * action blocks on its RPC; the number of connections and their idle
+ * legacy envelope out, and /healthz and /metrics. A thread per connection,
+ * since an action blocks on its RPC; the number of connections and their idle
  * time are bounded.
  */
 #ifndef BRIDGE_HTTP_H
@@ -15,7 +15,8 @@ typedef struct http_config {
 	const char *host; /* listen address, e.g. 127.0.0.1 */
 	uint16_t port;
 	unsigned max_connections;
-	unsigned timeout_s; /* idle connections are closed after this */
+	unsigned timeout_s;   /* idle connections are closed after this */
+	unsigned key_cache_s; /* accepted API keys are trusted this long */
 } http_config;
 
 typedef struct http_server http_server;

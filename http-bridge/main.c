@@ -7,8 +7,9 @@
  * --listen / BILLING_HTTP_LISTEN (127.0.0.1:8091), --server /
  * BILLING_SERVER (tcp://127.0.0.1:7070), --timezone / BILLING_TIMEZONE
  * (Europe/Berlin), --max-connections / BILLING_HTTP_MAX_CONNECTIONS
- * (256), --timeout-s / BILLING_HTTP_TIMEOUT_S (30), --log-level /
- * BILLING_LOG_LEVEL (info). SIGTERM and SIGINT stop it.
+ * (256), --timeout-s / BILLING_HTTP_TIMEOUT_S (30), --key-cache-s /
+ * BILLING_HTTP_KEY_CACHE_S (10; 0: every request is checked by the RPC
+ * server), --log-level / BILLING_LOG_LEVEL (info). SIGTERM and SIGINT stop it.
  */
 #include <getopt.h>
 #include <signal.h>
@@ -28,7 +29,7 @@ typedef struct bridge_config {
 	unsigned port;
 	const char *server;
 	const char *timezone;
-	unsigned max_connections, timeout_s;
+	unsigned max_connections, timeout_s, key_cache_s;
 	log_level level;
 } bridge_config;
 
@@ -47,6 +48,8 @@ usage(void)
 	    "  BILLING_HTTP_MAX_CONNECTIONS\n"
 	    "  --timeout-s N          idle connection timeout, default 30"
 	    "  BILLING_HTTP_TIMEOUT_S\n"
+	    "  --key-cache-s N        trust an accepted API key for N s,"
+	    " default 10  BILLING_HTTP_KEY_CACHE_S\n"
 	    "  --log-level LEVEL      default info  BILLING_LOG_LEVEL\n");
 }
 
@@ -102,6 +105,7 @@ configure(bridge_config *cfg, int argc, char **argv)
 		{ "timezone", required_argument, NULL, 'z' },
 		{ "max-connections", required_argument, NULL, 'm' },
 		{ "timeout-s", required_argument, NULL, 't' },
+		{ "key-cache-s", required_argument, NULL, 'k' },
 		{ "log-level", required_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -118,7 +122,10 @@ configure(bridge_config *cfg, int argc, char **argv)
 	        &cfg->max_connections) != 0 ||
 	    parse_count("BILLING_HTTP_TIMEOUT_S",
 	        env("BILLING_HTTP_TIMEOUT_S", "30"), 1, 3600,
-	        &cfg->timeout_s) != 0)
+	        &cfg->timeout_s) != 0 ||
+	    parse_count("BILLING_HTTP_KEY_CACHE_S",
+	        env("BILLING_HTTP_KEY_CACHE_S", "10"), 0, 3600,
+	        &cfg->key_cache_s) != 0)
 		return (-1);
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -139,6 +146,11 @@ configure(bridge_config *cfg, int argc, char **argv)
 		case 't':
 			if (parse_count("--timeout-s", optarg, 1, 3600,
 			        &cfg->timeout_s) != 0)
+				return (-1);
+			break;
+		case 'k':
+			if (parse_count("--key-cache-s", optarg, 0, 3600,
+			        &cfg->key_cache_s) != 0)
 				return (-1);
 			break;
 		case 'v':
@@ -191,6 +203,7 @@ main(int argc, char **argv)
 	hc.port = (uint16_t) cfg.port;
 	hc.max_connections = cfg.max_connections;
 	hc.timeout_s = cfg.timeout_s;
+	hc.key_cache_s = cfg.key_cache_s;
 	if (http_start(&s, &hc, client) != 0) {
 		billing_client_close(client);
 		return (1);

@@ -694,6 +694,58 @@ merge(params *q, params *b)
 	b->n = 0;
 }
 
+/* Makes room in q for b's entries, then merges b over q. */
+static int
+merge_into(params *q, params *b)
+{
+	if (b->n > 0 && q->cap - q->n < b->n) {
+		struct pent *v;
+
+		if ((v = realloc(q->v, (q->n + b->n) * sizeof(*v))) == NULL)
+			return (PARAMS_ENOMEM);
+		q->v = v;
+		q->cap = q->n + b->n;
+	}
+	merge(q, b);
+	return (PARAMS_OK);
+}
+
+int
+params_merge_fields(params *p, const params_field *f, size_t n)
+{
+	params *b;
+	int rv = PARAMS_OK;
+
+	if (p == NULL || (f == NULL && n > 0))
+		return (PARAMS_EINVAL);
+	if (n > PARAMS_MAX_PARAMS)
+		return (PARAMS_ETOOMANY);
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return (PARAMS_ENOMEM);
+	for (size_t i = 0; i < n && rv == PARAMS_OK; i++) {
+		char *name, *value;
+
+		if (f[i].nlen > PARAMS_NAME_MAX) {
+			rv = PARAMS_ETOOLONG;
+			break;
+		}
+		name = dupn(f[i].name, f[i].nlen);
+		value = dupn(f[i].value, f[i].vlen);
+		if (name == NULL || value == NULL) {
+			free(name);
+			free(value);
+			rv = PARAMS_ENOMEM;
+			break;
+		}
+		rv = register_var(b, name, value, f[i].vlen);
+		free(name);
+	}
+	if (rv == PARAMS_OK)
+		rv = merge_into(p, b);
+	params_free(b);
+	return (rv);
+}
+
 int
 params_parse(params **out, const char *method, const char *query, size_t qlen,
     const char *ctype, const char *body, size_t blen)
@@ -701,7 +753,7 @@ params_parse(params **out, const char *method, const char *query, size_t qlen,
 	params *q, *b;
 	int rv = PARAMS_OK;
 
-	(void) method; /* multipart/form-data (POST only) is left */
+	(void) method; /* multipart/form-data is the caller's */
 	if (out == NULL || (query == NULL && qlen > 0) ||
 	    (body == NULL && blen > 0))
 		return (PARAMS_EINVAL);
@@ -727,22 +779,13 @@ params_parse(params **out, const char *method, const char *query, size_t qlen,
 			break; /* ignored; multipart is the bridge's */
 		}
 	}
-	if (rv == PARAMS_OK && b->n > 0 && q->cap - q->n < b->n) {
-		struct pent *v;
-
-		if ((v = realloc(q->v, (q->n + b->n) * sizeof(*v))) == NULL)
-			rv = PARAMS_ENOMEM;
-		else {
-			q->v = v;
-			q->cap = q->n + b->n;
-		}
-	}
+	if (rv == PARAMS_OK)
+		rv = merge_into(q, b);
 	if (rv != PARAMS_OK) {
 		params_free(q);
 		params_free(b);
 		return (rv);
 	}
-	merge(q, b);
 	params_free(b);
 	*out = q;
 	return (PARAMS_OK);

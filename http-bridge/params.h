@@ -9,8 +9,9 @@
  *   - application/json: must decode (jansson) to an object, else the body
  *     counts as empty (also for integers beyond int64 and reals beyond
  *     double, which jansson refuses; PHP would have read them as floats);
- *   - multipart/form-data: NOT parsed here (left to libmicrohttpd's post
- *     processor in the bridge, POST only); the body is ignored;
+ *   - multipart/form-data: not parsed here: the bridge decodes the parts
+ *     (libmicrohttpd's post processor, POST only) and hands the fields to
+ *     params_merge_fields, which applies the form rules below;
  *   - anything else: the body is ignored.
  * The media type is matched case-insensitively, its parameters
  * ("; charset=utf-8") are ignored. Body values win over query values per
@@ -121,12 +122,28 @@ params_ctype_kind params_ctype(const char *ctype);
  * Reads the parameters of one request into *out (freed with
  * params_free). query: the raw query string after '?' (NULL or qlen 0:
  * none); ctype: the Content-Type header value (NULL: none); body: blen
- * bytes (NULL when blen is 0); method: the HTTP method (kept for the
- * multipart rule, which is not implemented here). On failure *out is
- * unchanged.
+ * bytes (NULL when blen is 0); method: the HTTP method (unused: a
+ * multipart body is the caller's, see params_merge_fields). On failure
+ * *out is unchanged.
  */
 int params_parse(params **out, const char *method, const char *query,
     size_t qlen, const char *ctype, const char *body, size_t blen);
+
+/* One decoded field of a multipart/form-data body. */
+typedef struct params_field {
+	const char *name;  /* NUL-terminated (PHP stops a name at NUL) */
+	size_t nlen;       /* strlen(name) */
+	const char *value; /* vlen bytes, may hold NUL */
+	size_t vlen;
+} params_field;
+
+/*
+ * Registers n multipart fields by PHP's form rules (names as in a form
+ * body, but not percent-decoded) and merges them over p as a body: body
+ * wins per top-level name. Bounds as for a form body (PARAMS_ETOOMANY,
+ * PARAMS_ETOOLONG); on failure p is unchanged.
+ */
+int params_merge_fields(params *p, const params_field *f, size_t n);
 
 void params_free(params *p);
 

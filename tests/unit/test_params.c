@@ -517,6 +517,52 @@ test_json_null_and_bodywins(void **state)
 	params_free(p);
 }
 
+/* multipart fields: form rules without percent-decoding, body wins. */
+static void
+test_merge_fields(void **state)
+{
+	static const char nul[] = { 'a', '\0', 'b' };
+	const params_field f[] = {
+		{ "action", 6, "create", 6 },
+		{ "meta[k]", 7, "1", 1 },
+		{ "meta[]", 6, "2", 1 },
+		{ "a.b c", 5, "%41", 3 },
+		{ "bin", 3, nul, 3 },
+		{ "q", 1, "", 0 },
+	};
+	params_field many[PARAMS_MAX_PARAMS + 1];
+	char longname[PARAMS_NAME_MAX + 2];
+	params *p;
+	const param *a;
+
+	(void) state;
+	p = q("action=list&meta[x]=9&q=1&keep=1");
+	assert_int_equal(params_merge_fields(p, f, 6), PARAMS_OK);
+	scalar(p, "action", "create");
+	a = array(p, "meta", 2); /* the body's array replaces the query's */
+	member(a, 0, "k", "1", 0);
+	member(a, 1, "0", "2", 0);
+	scalar(p, "a_b_c", "%41");
+	scalar_n(p, "bin", nul, 3);
+	scalar(p, "q", "");
+	scalar(p, "keep", "1");
+	assert_false(params_given(p, "q"));
+
+	/* Bounds, and p unchanged on failure. */
+	for (size_t i = 0; i < PARAMS_MAX_PARAMS + 1; i++)
+		many[i] = (params_field) { "x", 1, "1", 1 };
+	assert_int_equal(params_merge_fields(p, many, PARAMS_MAX_PARAMS + 1),
+	    PARAMS_ETOOMANY);
+	memset(longname, 'n', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	many[0] = (params_field) { longname, sizeof(longname) - 1, "1", 1 };
+	assert_int_equal(params_merge_fields(p, many, 1), PARAMS_ETOOLONG);
+	scalar(p, "action", "create");
+	assert_null(params_get(p, "x"));
+	assert_int_equal(params_merge_fields(p, NULL, 0), PARAMS_OK);
+	params_free(p);
+}
+
 static void
 test_json_nested(void **state)
 {
@@ -776,6 +822,7 @@ main(void)
 		cmocka_unit_test(test_json_scalars),
 		cmocka_unit_test(test_json_strings_bytes),
 		cmocka_unit_test(test_json_null_and_bodywins),
+		cmocka_unit_test(test_merge_fields),
 		cmocka_unit_test(test_json_nested),
 		cmocka_unit_test(test_json_not_an_object),
 		cmocka_unit_test(test_php_double),
