@@ -15,9 +15,9 @@
 #include "metrics.h"
 
 /* Bucket bounds in microseconds (Prometheus "le", in seconds). */
-static const int64_t bounds_us[] = { 250, 500, 1000, 2500, 5000, 10000,
-	25000, 50000, 100000, 250000, 500000, 1000000, 2500000, 5000000,
-	10000000, 30000000 };
+static const int64_t bounds_us[] = { 250, 500, 1000, 2500, 5000, 10000, 25000,
+	50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
+	30000000 };
 #define NBOUNDS (sizeof(bounds_us) / sizeof(bounds_us[0]))
 
 /*
@@ -130,8 +130,8 @@ observe(metrics *m, const char *endpoint, int64_t us)
 }
 
 void
-metrics_leave(metrics *m, const char *endpoint, const char *action,
-    int status, int64_t duration_us)
+metrics_leave(metrics *m, const char *endpoint, const char *action, int status,
+    int64_t duration_us)
 {
 	pthread_mutex_lock(&m->mu);
 	m->in_flight--;
@@ -158,8 +158,8 @@ typedef struct tbuf {
 	bool failed;
 } tbuf;
 
-static void
-tb_printf(tbuf *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tb_printf(tbuf *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void
 tb_printf(tbuf *t, const char *fmt, ...)

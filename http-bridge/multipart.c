@@ -62,8 +62,7 @@ mp_field(mp_state *s, const char *key, uint64_t off)
 static enum MHD_Result
 mp_iter(void *cls, enum MHD_ValueKind kind, const char *key,
     const char *filename, const char *content_type,
-    const char *transfer_encoding, const char *data, uint64_t off,
-    size_t size)
+    const char *transfer_encoding, const char *data, uint64_t off, size_t size)
 {
 	mp_state *s = cls;
 	params_field *f;

@@ -65,8 +65,8 @@ test_counts_by_labels(void **state)
 	metrics_key_lookup(m, 1);
 	metrics_key_lookup(m, 0);
 	t = render(m);
-	assert_non_null(strstr(t,
-	    "# TYPE billing_bridge_requests_total counter\n"));
+	assert_non_null(
+	    strstr(t, "# TYPE billing_bridge_requests_total counter\n"));
 	assert_int_equal(sample(t,
 	                     "billing_bridge_requests_total{endpoint=\"plans."
 	                     "php\",action=\"list\",status=\"200\"} "),
@@ -105,9 +105,9 @@ test_histogram(void **state)
 
 	(void) state;
 	assert_int_equal(metrics_init(&m), 0);
-	metrics_leave(m, EP_PLANS, A_LIST, 200, 250);     /* le 0.00025 */
-	metrics_leave(m, EP_PLANS, A_LIST, 200, 251);     /* le 0.0005 */
-	metrics_leave(m, EP_PLANS, A_LIST, 200, 3000);    /* le 0.005 */
+	metrics_leave(m, EP_PLANS, A_LIST, 200, 250);      /* le 0.00025 */
+	metrics_leave(m, EP_PLANS, A_LIST, 200, 251);      /* le 0.0005 */
+	metrics_leave(m, EP_PLANS, A_LIST, 200, 3000);     /* le 0.005 */
 	metrics_leave(m, EP_PLANS, A_LIST, 200, 60000000); /* +Inf only */
 	t = render(m);
 	snprintf(key, sizeof(key), "%s\"0.000250\"} ", b);
@@ -145,8 +145,8 @@ test_series_bounded(void **state)
 	for (int status = 0; status < 2000; status++)
 		metrics_leave(m, EP_PLANS, A_LIST, status, 1);
 	t = render(m);
-	assert_int_equal(sample(t,
-	                     "billing_bridge_metrics_dropped_series_total "),
+	assert_int_equal(
+	    sample(t, "billing_bridge_metrics_dropped_series_total "),
 	    2000 - 512);
 	assert_int_equal(sample(t,
 	                     "billing_bridge_request_duration_seconds_count{"
