@@ -21,6 +21,7 @@
 #include "keycache.h"
 #include "metrics.h"
 #include "multipart.h"
+#include "static_files.h"
 
 struct http_server {
 	struct MHD_Daemon *d;
@@ -32,13 +33,16 @@ struct http_server {
 /* Metric labels of the paths outside the legacy endpoints. */
 static const char L_HEALTHZ[] = "/healthz";
 static const char L_METRICS[] = "/metrics";
+static const char L_OPENAPI[] = "/openapi.json";
+static const char L_DOCS[] = "/docs";
 
-/* One answer: status, content type and body (owned). */
+/* One answer: status, content type and body (owned unless static). */
 typedef struct answer {
 	int http;
 	const char *ctype;
 	char *body;
 	size_t len;
+	bool is_static; /* compiled in: never freed */
 } answer;
 
 /* One request, from its URI to its reply. */
@@ -115,7 +119,8 @@ gather(hreq *r, const char *data, size_t n)
 static answer
 json_answer(envelope e)
 {
-	answer a = { e.http, "application/json; charset=utf-8", NULL, 0 };
+	answer a = { e.http, "application/json; charset=utf-8", NULL, 0,
+		false };
 
 	if (e.body == NULL) {
 		e = envelope_server_error();
@@ -139,10 +144,11 @@ reply(struct MHD_Connection *c, answer a)
 
 	if (a.body == NULL)
 		return (MHD_NO);
-	resp = MHD_create_response_from_buffer(
-	    a.len, a.body, MHD_RESPMEM_MUST_FREE);
+	resp = MHD_create_response_from_buffer(a.len, a.body,
+	    a.is_static ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
-		free(a.body);
+		if (!a.is_static)
+			free(a.body);
 		return (MHD_NO);
 	}
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a.ctype);
@@ -243,8 +249,8 @@ typedef struct labels {
 static answer
 metrics_answer(http_server *s)
 {
-	answer a = { 200, "text/plain; version=0.0.4; charset=utf-8", NULL,
-		0 };
+	answer a = { 200, "text/plain; version=0.0.4; charset=utf-8", NULL, 0,
+		false };
 
 	if (metrics_render(s->metrics, &a.body, &a.len) != 0)
 		return (json_answer(envelope_server_error()));
@@ -328,6 +334,8 @@ serve(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
 	size_t plen = q != NULL ? (size_t) (q - h->uri) : strlen(h->uri);
 	const bendpoint *ep;
 	char decoded[512];
+	const unsigned char *file;
+	answer a;
 
 	lb->endpoint = METRICS_OTHER;
 	lb->action = METRICS_NONE;
@@ -345,6 +353,14 @@ serve(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
 	if (strcmp(decoded, L_METRICS) == 0) {
 		lb->endpoint = L_METRICS;
 		return (metrics_answer(s));
+	}
+	if (static_files_find(decoded, &a.ctype, &file, &a.len) == 0) {
+		lb->endpoint =
+		    strcmp(decoded, L_DOCS) == 0 ? L_DOCS : L_OPENAPI;
+		a.http = 200;
+		a.body = (char *) file;
+		a.is_static = true;
+		return (a);
 	}
 	if ((ep = bridge_endpoint(decoded)) == NULL)
 		return (json_answer(envelope_not_found_path()));
