@@ -47,7 +47,7 @@ bridge_rpc_error(billing_status *st)
 envelope
 bridge_list(ProtobufCMessage *resp, void *const *items, size_t n,
     json_t *(*render)(const void *), const Billing__V1__PageInfo *info,
-    const Billing__V1__PageRequest *pg)
+    int64_t page, int per_page)
 {
 	json_t *a = json_array();
 	envelope e;
@@ -58,7 +58,7 @@ bridge_list(ProtobufCMessage *resp, void *const *items, size_t n,
 			a = NULL;
 		}
 	e = envelope_list(
-	    a, info != NULL ? info->total_size : 0, pg->page, pg->page_size);
+	    a, info != NULL ? info->total_size : 0, page, per_page);
 	protobuf_c_message_free_unpacked(resp, NULL);
 	return (e);
 }

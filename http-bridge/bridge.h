@@ -44,12 +44,13 @@ envelope bridge_rpc_error(billing_status *st);
 
 /*
  * The list envelope of a List RPC's n items, each rendered by render,
- * with the paging the request asked for and the total the answer gave;
- * frees resp.
+ * with the paging the request asked for (page as given, which may lie
+ * beyond the RPC's int32 page; per_page as capped) and the total the
+ * answer gave; frees resp.
  */
 envelope bridge_list(ProtobufCMessage *resp, void *const *items, size_t n,
     json_t *(*render)(const void *), const Billing__V1__PageInfo *info,
-    const Billing__V1__PageRequest *pg);
+    int64_t page, int per_page);
 
 /* The endpoint of a path, or NULL (404). */
 const bendpoint *bridge_endpoint(const char *path);

@@ -144,6 +144,24 @@ chk_text(const breq *r, const char *name, bool required, size_t max,
 }
 
 bool
+chk_key(const breq *r, const char *name, bool required, const char **out,
+    size_t *len, bool *nomatch, envelope *err)
+{
+	const char *v;
+	int k = scalar(r, name, &v, len, err);
+
+	*out = NULL;
+	*nomatch = false;
+	if (k < 0)
+		return (false);
+	if (k == 0)
+		return (absent(name, required, err));
+	*nomatch = strlen(v) != *len || !utf8_valid(v, *len);
+	*out = v;
+	return (true);
+}
+
+bool
 chk_enum(const breq *r, const char *name, bool required,
     const char *const *choices, int *out, envelope *err)
 {
@@ -167,7 +185,8 @@ chk_enum(const breq *r, const char *name, bool required,
 }
 
 bool
-chk_page(const breq *r, Billing__V1__PageRequest *pg, envelope *err)
+chk_page(
+    const breq *r, Billing__V1__PageRequest *pg, int64_t *page, envelope *err)
 {
 	bool given;
 	int64_t v;
@@ -176,11 +195,14 @@ chk_page(const breq *r, Billing__V1__PageRequest *pg, envelope *err)
 	pg->has_page = pg->has_page_size = 1;
 	pg->page = 1;
 	pg->page_size = 50;
+	*page = 1;
 	if (!chk_int(
 	        r, "page", false, 1, INT64_C(9999999999), &given, &v, err))
 		return (false);
-	if (given)
+	if (given) {
+		*page = v;
 		pg->page = v > 1000000000 ? 1000000000 : (int32_t) v;
+	}
 	if (!chk_int(
 	        r, "per_page", false, 1, INT64_C(9999999999), &given, &v, err))
 		return (false);

@@ -40,14 +40,29 @@ bool chk_money(const breq *r, const char *name, bool required,
 bool chk_text(const breq *r, const char *name, bool required, size_t max,
     const char **out, envelope *err);
 
+/*
+ * A text that is only looked up, byte for byte (plans.get code,
+ * plan_code, invoices.get number, users.find email): any scalar, of any
+ * length (nothing is stored, so the column rules do not apply). *out is
+ * NULL when absent; *nomatch is set when it cannot equal a stored value
+ * (a NUL byte inside, invalid UTF-8): the action answers "not found"
+ * without a lookup, as the legacy app's query found nothing.
+ */
+bool chk_key(const breq *r, const char *name, bool required, const char **out,
+    size_t *len, bool *nomatch, envelope *err);
+
 /* One of the NULL-terminated choices, case-sensitive; index in *out. */
 bool chk_enum(const breq *r, const char *name, bool required,
     const char *const *choices, int *out, envelope *err);
 
 /*
  * page (>= 1, default 1) and per_page (>= 1, default 50, above 500: 500)
- * into the RPC's page request.
+ * into the RPC's page request. *page is the page asked for: up to
+ * 9999999999, which the RPC's 32-bit page cannot carry (it gets a page
+ * past any end instead); the list's meta.page must still say it
+ * (envelope_list_page).
  */
-bool chk_page(const breq *r, Billing__V1__PageRequest *pg, envelope *err);
+bool chk_page(
+    const breq *r, Billing__V1__PageRequest *pg, int64_t *page, envelope *err);
 
 #endif /* BRIDGE_CHECK_H */

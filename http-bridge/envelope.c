@@ -1,10 +1,13 @@
 /*
  * envelope.c: see envelope.h.
  */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "envelope.h"
+#include "utf8.h"
 
 /* The engine's reasons (docs/billing.md, "Errors") and their messages. */
 static const struct {
@@ -44,18 +47,26 @@ static const struct {
 
 #define SERVER_ERROR "Internal server error"
 
-void
-envelope_error_of(const billing_status *st, legacy_error *out)
+/* The contract's error of an engine reason; false if it has none. */
+static bool
+reason_error(const char *reason, legacy_error *out)
 {
 	for (size_t i = 0;
-	     st->reason != NULL && i < sizeof(REASONS) / sizeof(REASONS[0]);
-	     i++)
-		if (strcmp(st->reason, REASONS[i].reason) == 0) {
+	     reason != NULL && i < sizeof(REASONS) / sizeof(REASONS[0]); i++)
+		if (strcmp(reason, REASONS[i].reason) == 0) {
 			out->http = REASONS[i].http;
 			out->code = REASONS[i].code;
 			out->message = REASONS[i].message;
-			return;
+			return (true);
 		}
+	return (false);
+}
+
+void
+envelope_error_of(const billing_status *st, legacy_error *out)
+{
+	if (reason_error(st->reason, out))
+		return;
 	/*
 	 * Anything else is unexpected for a request the bridge validated:
 	 * an amount out of range, a database failure. The server being
@@ -97,16 +108,26 @@ envelope_ok(json_t *data)
 }
 
 envelope
-envelope_list(json_t *items, int64_t total, int page, int per_page)
+envelope_list(json_t *items, int64_t total, int64_t page, int per_page)
 {
 	envelope e = { 200, NULL };
 
 	if (items == NULL)
 		return (envelope_server_error());
-	e.body = json_pack("{s:b, s:o, s:{s:I, s:i, s:i}}", "success", 1,
-	    "data", items, "meta", "total", (json_int_t) total, "page", page,
-	    "per_page", per_page);
+	e.body = json_pack("{s:b, s:o, s:{s:I, s:I, s:i}}", "success", 1,
+	    "data", items, "meta", "total", (json_int_t) total, "page",
+	    (json_int_t) page, "per_page", per_page);
 	return (e);
+}
+
+envelope
+envelope_reason(const char *reason)
+{
+	legacy_error le;
+
+	if (!reason_error(reason, &le))
+		return (envelope_server_error());
+	return (envelope_error(le.http, le.message, le.code));
 }
 
 envelope
@@ -131,12 +152,31 @@ envelope_unauthorized(void)
 }
 
 envelope
+envelope_unknown_action_len(const char *action, size_t len)
+{
+	static const char prefix[] = "Unknown action: ";
+	size_t n, plen = sizeof(prefix) - 1;
+	char *text = utf8_php_substitute(action, len, &n), *msg;
+	envelope e = { 400, NULL };
+
+	/* Echoed whole, invalid UTF-8 as U+FFFD, NUL bytes kept. */
+	if (text == NULL || (msg = malloc(plen + n + 1)) == NULL) {
+		free(text);
+		return (envelope_server_error());
+	}
+	memcpy(msg, prefix, plen);
+	memcpy(msg + plen, text, n + 1);
+	e.body = json_pack("{s:b, s:s#, s:s}", "success", 0, "error", msg,
+	    plen + n, "error_code", "unknown_action");
+	free(text);
+	free(msg);
+	return (e);
+}
+
+envelope
 envelope_unknown_action(const char *action)
 {
-	char msg[300];
-
-	snprintf(msg, sizeof(msg), "Unknown action: %s", action);
-	return (envelope_error(400, msg, "unknown_action"));
+	return (envelope_unknown_action_len(action, strlen(action)));
 }
 
 envelope

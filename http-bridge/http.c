@@ -309,7 +309,7 @@ legacy(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
 		action = "";
 	if (strlen(action) != alen ||
 	    (a = bridge_action(ep, action)) == NULL) {
-		e = envelope_unknown_action(action);
+		e = envelope_unknown_action_len(action, alen);
 		goto out;
 	}
 	lb->action = a->name;
@@ -335,6 +335,7 @@ serve(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
 	const bendpoint *ep;
 	char decoded[512];
 	const unsigned char *file;
+	size_t dlen;
 	answer a;
 
 	lb->endpoint = METRICS_OTHER;
@@ -344,7 +345,8 @@ serve(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
 	memcpy(decoded, h->uri, plen);
 	decoded[plen] = '\0';
 	/* A %00 in the path cannot name a file. */
-	if (strlen(decoded) != MHD_http_unescape(decoded))
+	dlen = MHD_http_unescape(decoded);
+	if (strlen(decoded) != dlen)
 		return (json_answer(envelope_not_found_path()));
 	if (strcmp(decoded, L_HEALTHZ) == 0) {
 		lb->endpoint = L_HEALTHZ;

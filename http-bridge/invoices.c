@@ -34,6 +34,7 @@ invoices_list(breq *r)
 	Billing__V1__PageRequest pg = BILLING__V1__PAGE_REQUEST__INIT;
 	Billing__V1__ListInvoicesResponse *resp = NULL;
 	billing_status st = BILLING_STATUS_INIT;
+	int64_t page;
 	envelope err;
 	int status;
 	bool has_user, has_sub;
@@ -42,7 +43,7 @@ invoices_list(breq *r)
 	    !chk_id(r, "subscription_id", false, &has_sub,
 	        &req.subscription_id, &err) ||
 	    !chk_enum(r, "status", false, STATUSES, &status, &err) ||
-	    !chk_page(r, &pg, &err))
+	    !chk_page(r, &pg, &page, &err))
 		return (err);
 	req.has_customer_id = has_user;
 	req.has_subscription_id = has_sub;
@@ -54,7 +55,7 @@ invoices_list(breq *r)
 	if (billing_invoices_list(r->client, &req, &resp, &r->opts, &st) != 0)
 		return (bridge_rpc_error(&st));
 	return (bridge_list(&resp->base, (void *const *) resp->invoices,
-	    resp->n_invoices, invoice_item, resp->page, &pg));
+	    resp->n_invoices, invoice_item, resp->page, page, pg.page_size));
 }
 
 /* id or number: the id wins, and is validated even then. */
@@ -65,7 +66,8 @@ invoices_get(breq *r)
 	billing_status st = BILLING_STATUS_INIT;
 	const char *number;
 	envelope err, e;
-	bool given;
+	bool given, nomatch;
+	size_t len;
 	int64_t id;
 	int rv;
 
@@ -82,10 +84,14 @@ invoices_get(breq *r)
 		Billing__V1__GetInvoiceByNumberRequest req =
 		    BILLING__V1__GET_INVOICE_BY_NUMBER_REQUEST__INIT;
 
-		if (!chk_text(r, "number", false, 255, &number, &err))
+		if (!chk_key(
+		        r, "number", false, &number, &len, &nomatch, &err))
 			return (err);
 		if (number == NULL)
 			return (envelope_missing("id"));
+		/* A NUL byte or invalid UTF-8 names no invoice. */
+		if (nomatch)
+			return (envelope_reason("INVOICE_NOT_FOUND"));
 		req.number = (char *) number;
 		rv = billing_invoices_get_by_number(
 		    r->client, &req, &in, &r->opts, &st);

@@ -39,6 +39,7 @@ payments_list(breq *r)
 	Billing__V1__PageRequest pg = BILLING__V1__PAGE_REQUEST__INIT;
 	Billing__V1__ListPaymentsResponse *resp = NULL;
 	billing_status st = BILLING_STATUS_INIT;
+	int64_t page;
 	envelope err;
 	bool given;
 
@@ -47,13 +48,13 @@ payments_list(breq *r)
 		return (err);
 	req.has_customer_id = 1;
 	req.has_invoice_id = given;
-	if (!chk_page(r, &pg, &err))
+	if (!chk_page(r, &pg, &page, &err))
 		return (err);
 	req.page = &pg;
 	if (billing_payments_list(r->client, &req, &resp, &r->opts, &st) != 0)
 		return (bridge_rpc_error(&st));
 	return (bridge_list(&resp->base, (void *const *) resp->payments,
-	    resp->n_payments, payment_item, resp->page, &pg));
+	    resp->n_payments, payment_item, resp->page, page, pg.page_size));
 }
 
 static envelope

@@ -37,10 +37,12 @@ plans_list(breq *r)
 	Billing__V1__PageRequest pg = BILLING__V1__PAGE_REQUEST__INIT;
 	Billing__V1__ListPlansResponse *resp = NULL;
 	billing_status st = BILLING_STATUS_INIT;
+	int64_t page;
 	envelope err;
 	bool all;
 
-	if (!chk_bool(r, "all", false, &all, &err) || !chk_page(r, &pg, &err))
+	if (!chk_bool(r, "all", false, &all, &err) ||
+	    !chk_page(r, &pg, &page, &err))
 		return (err);
 	req.has_include_archived = 1;
 	req.include_archived = all;
@@ -48,7 +50,7 @@ plans_list(breq *r)
 	if (billing_plans_list(r->client, &req, &resp, &r->opts, &st) != 0)
 		return (bridge_rpc_error(&st));
 	return (bridge_list(&resp->base, (void *const *) resp->plans,
-	    resp->n_plans, plan_item, resp->page, &pg));
+	    resp->n_plans, plan_item, resp->page, page, pg.page_size));
 }
 
 static envelope
@@ -60,7 +62,8 @@ plans_get(breq *r)
 	int rv;
 	const char *code = NULL;
 	envelope err, e;
-	bool given;
+	bool given, nomatch;
+	size_t len;
 	int64_t id;
 
 	/* The id wins when both are given, and is validated even then. */
@@ -70,10 +73,13 @@ plans_get(breq *r)
 		req.has_id = 1;
 		req.id = id;
 	} else {
-		if (!chk_text(r, "code", false, 255, &code, &err))
+		if (!chk_key(r, "code", false, &code, &len, &nomatch, &err))
 			return (err);
 		if (code == NULL)
 			return (envelope_missing("id"));
+		/* A code with a NUL byte or invalid UTF-8 names no plan. */
+		if (nomatch)
+			return (envelope_reason("PLAN_NOT_FOUND"));
 		req.code = (char *) code;
 	}
 	rv = billing_plans_get(r->client, &req, &p, &r->opts, &st);

@@ -38,17 +38,25 @@ pair_result(
 	return (e);
 }
 
-/* plan_id or plan_code: the id wins, and is validated even then. */
+/*
+ * plan_id or plan_code: the id wins, and is validated even then. The
+ * code is looked up byte for byte; *nomatch when it cannot name a plan
+ * (a NUL byte, invalid UTF-8): "Plan not found" in its turn among the
+ * lookups.
+ */
 static bool
-chk_plan(
-    const breq *r, bool *has_id, int64_t *id, const char **code, envelope *err)
+chk_plan(const breq *r, bool *has_id, int64_t *id, const char **code,
+    bool *nomatch, envelope *err)
 {
+	size_t len;
+
+	*nomatch = false;
 	if (!chk_id(r, "plan_id", false, has_id, id, err))
 		return (false);
 	*code = NULL;
 	if (*has_id)
 		return (true);
-	if (!chk_text(r, "plan_code", false, 255, code, err))
+	if (!chk_key(r, "plan_code", false, code, &len, nomatch, err))
 		return (false);
 	if (*code == NULL) {
 		*err = envelope_missing("plan_id");
@@ -56,6 +64,13 @@ chk_plan(
 	}
 	return (true);
 }
+
+/*
+ * A plan code that names no plan: stored codes are [a-z0-9-]{1,64}
+ * (schema CHECK). Sent in place of a code that cannot match, so that the
+ * engine reports "Plan not found" in the contract's order of lookups.
+ */
+#define NO_PLAN_CODE "#"
 
 static json_t *
 sub_item(const void *m)
@@ -71,13 +86,14 @@ subs_list(breq *r)
 	Billing__V1__PageRequest pg = BILLING__V1__PAGE_REQUEST__INIT;
 	Billing__V1__ListSubscriptionsResponse *resp = NULL;
 	billing_status st = BILLING_STATUS_INIT;
+	int64_t page;
 	envelope err;
 	int status;
 	bool given;
 
 	if (!chk_id(r, "user_id", false, &given, &req.customer_id, &err) ||
 	    !chk_enum(r, "status", false, STATUSES, &status, &err) ||
-	    !chk_page(r, &pg, &err))
+	    !chk_page(r, &pg, &page, &err))
 		return (err);
 	req.has_customer_id = given;
 	if (status >= 0) {
@@ -89,7 +105,7 @@ subs_list(breq *r)
 	        r->client, &req, &resp, &r->opts, &st) != 0)
 		return (bridge_rpc_error(&st));
 	return (bridge_list(&resp->base, (void *const *) resp->subscriptions,
-	    resp->n_subscriptions, sub_item, resp->page, &pg));
+	    resp->n_subscriptions, sub_item, resp->page, page, pg.page_size));
 }
 
 static envelope
@@ -121,18 +137,18 @@ subs_create(breq *r)
 	billing_status st = BILLING_STATUS_INIT;
 	const char *code;
 	envelope err, e;
-	bool given, has_plan_id, trial;
+	bool given, has_plan_id, nomatch, trial;
 	int64_t qty;
 	int rv;
 
 	if (!chk_id(r, "user_id", true, &given, &req.customer_id, &err) ||
-	    !chk_plan(r, &has_plan_id, &req.plan_id, &code, &err) ||
+	    !chk_plan(r, &has_plan_id, &req.plan_id, &code, &nomatch, &err) ||
 	    !chk_int(r, "quantity", false, 1, 1000, &given, &qty, &err) ||
 	    !chk_bool(r, "trial", true, &trial, &err))
 		return (err);
 	req.has_customer_id = 1;
 	req.has_plan_id = has_plan_id;
-	req.plan_code = (char *) code;
+	req.plan_code = (char *) (nomatch ? NO_PLAN_CODE : code);
 	req.has_quantity = 1;
 	req.quantity = given ? (int32_t) qty : 1;
 	req.has_trial = 1;
@@ -196,16 +212,16 @@ subs_change_plan(breq *r)
 	billing_status st = BILLING_STATUS_INIT;
 	const char *code;
 	envelope err, e;
-	bool given, has_plan_id, prorate;
+	bool given, has_plan_id, nomatch, prorate;
 	int rv;
 
 	if (!chk_id(r, "id", true, &given, &req.id, &err) ||
-	    !chk_plan(r, &has_plan_id, &req.plan_id, &code, &err) ||
+	    !chk_plan(r, &has_plan_id, &req.plan_id, &code, &nomatch, &err) ||
 	    !chk_bool(r, "prorate", true, &prorate, &err))
 		return (err);
 	req.has_id = 1;
 	req.has_plan_id = has_plan_id;
-	req.plan_code = (char *) code;
+	req.plan_code = (char *) (nomatch ? NO_PLAN_CODE : code);
 	req.has_prorate = 1;
 	req.prorate = prorate;
 	rv = billing_subscriptions_change_plan(

@@ -11,7 +11,7 @@
 #include "check.h"
 #include "render.h"
 
-#define META_MAX_MEMBERS 100
+#define META_MAX_MEMBERS PARAMS_MAX_MEMBERS
 
 static const char *const STATUSES[] = { "active", "suspended", "deleted",
 	NULL };
@@ -150,11 +150,12 @@ users_list(breq *r)
 	Billing__V1__PageRequest pg = BILLING__V1__PAGE_REQUEST__INIT;
 	Billing__V1__ListCustomersResponse *resp = NULL;
 	billing_status st = BILLING_STATUS_INIT;
+	int64_t page;
 	envelope err;
 	int status;
 
 	if (!chk_enum(r, "status", false, STATUSES, &status, &err) ||
-	    !chk_page(r, &pg, &err))
+	    !chk_page(r, &pg, &page, &err))
 		return (err);
 	if (status >= 0) {
 		req.has_status = 1;
@@ -164,7 +165,7 @@ users_list(breq *r)
 	if (billing_customers_list(r->client, &req, &resp, &r->opts, &st) != 0)
 		return (bridge_rpc_error(&st));
 	return (bridge_list(&resp->base, (void *const *) resp->customers,
-	    resp->n_customers, user_item, resp->page, &pg));
+	    resp->n_customers, user_item, resp->page, page, pg.page_size));
 }
 
 static envelope
@@ -194,17 +195,28 @@ users_find(breq *r)
 	    BILLING__V1__FIND_CUSTOMER_REQUEST__INIT;
 	Billing__V1__Customer *c = NULL;
 	billing_status st = BILLING_STATUS_INIT;
-	const char *email;
+	const char *email, *t;
 	envelope err, e;
+	size_t len, n;
+	bool nomatch;
 	int rv;
 
-	/* Trimmed, no format check; any bytes may be looked for. */
-	if (!chk_text(r, "email", true, 1024, &email, &err))
+	/*
+	 * Trimmed, no format check, any length (nothing is stored). A NUL
+	 * byte inside or invalid UTF-8 matches no stored email.
+	 */
+	if (!chk_key(r, "email", true, &email, &len, &nomatch, &err))
 		return (err);
-	req.email = (char *) email;
+	email_trim(email, len, &t, &n);
+	/* Only white space trims to "", no stored email either. */
+	if (n == 0 || !utf8_valid(t, n))
+		return (envelope_reason("CUSTOMER_NOT_FOUND"));
+	if ((req.email = strndup(t, n)) == NULL)
+		return (envelope_server_error());
 	rv = billing_customers_find(r->client, &req, &c, &r->opts, &st);
 	e = user_result(rv, c, &st);
 	billing_status_fini(&st);
+	free(req.email);
 	return (e);
 }
 

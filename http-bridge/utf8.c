@@ -49,8 +49,9 @@ next_char(const unsigned char *s, size_t n, size_t *skip)
 		*skip = k;
 		return (0);
 	}
-	cp = need == 2 ? (uint32_t) (c & 0x1f) : need == 3 ? (uint32_t) (c & 0x0f)
-	                                                    : (uint32_t) (c & 0x07);
+	cp = need == 2  ? (uint32_t) (c & 0x1f)
+	    : need == 3 ? (uint32_t) (c & 0x0f)
+	                : (uint32_t) (c & 0x07);
 	for (k = 1; k < need; k++)
 		cp = cp << 6 | (uint32_t) (s[k] & 0x3f);
 	if ((need == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||

@@ -9,7 +9,7 @@
 
 /* Bound of the stored JSON: the legacy TEXT column held 65535 bytes. */
 #define META_MAX_JSON_BYTES 65535
-#define META_MAX_ENTRIES 256
+#define META_MAX_ENTRIES 1000 /* as many as a form may carry */
 
 /*
  * Encodes m as a JSON object into call memory (*out). A repeated key
@@ -20,8 +20,10 @@ int meta_to_json(srv_call *call, const char *field, const Billing__V1__Meta *m,
     const char **out);
 
 /*
- * Decodes a stored JSON object; values that are not strings become their
- * JSON text. NULL when json is not an object (never for stored rows).
+ * Decodes a stored JSON object; values that are not strings become what
+ * the legacy PHP app printed for them (true "1", false and null "",
+ * numbers as PHP casts them, nested values "Array"). NULL when json is
+ * not an object (never for stored rows).
  */
 Billing__V1__Meta *meta_from_json(srv_call *call, const char *json);
 

@@ -10,116 +10,25 @@ parsing (query, form, JSON, body winning), plans.php and cron.php.
 
     test_bridge.py BRIDGE SERVER BILLCTL STACK_SH
 """
-import json
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.error
-import urllib.parse
-import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bridgelib import (KEY, Stack, call, err, expect, expect_eq,  # noqa: E402
+                       finish, ok, psql)
 
 BRIDGE, SERVER, BILLCTL, STACK = sys.argv[1:5]
-KEY = "test-key-123"
 NOW = {"X-Billing-Now": "2015-01-05 09:00:00"}
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def call(method, path, query=None, body=None, ctype=None, headers=None):
-    """(status, parsed JSON) of one request."""
-    url = BASE + path
-    if query:
-        url += "?" + (query if isinstance(query, str)
-                      else urllib.parse.urlencode(query))
-    data = None
-    hdrs = dict(headers or {})
-    if body is not None:
-        if isinstance(body, bytes):
-            data = body
-        elif ctype == "application/json":
-            data = json.dumps(body).encode()
-        else:
-            data = urllib.parse.urlencode(body).encode()
-            ctype = ctype or "application/x-www-form-urlencoded"
-    if ctype:
-        hdrs["Content-Type"] = ctype
-    req = urllib.request.Request(url, data=data, method=method, headers=hdrs)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, json.loads(r.read())
-    except urllib.error.HTTPError as e:
-        body = e.read()
-        try:
-            return e.code, json.loads(body)
-        except ValueError:
-            return e.code, None  # libmicrohttpd's own page
-
-
-FAILS = []
-
-
-def expect_eq(what, got, want):
-    if got != want:
-        FAILS.append(what)
-        print(f"FAIL {what}\n  got  {got}\n  want {want}")
-
-
-def expect(what, got, status, want):
-    if got != (status, want):
-        FAILS.append(what)
-        print(f"FAIL {what}\n  got  {got}\n  want {(status, want)}")
-
-
-def err(message, code):
-    return {"success": False, "error": message, "error_code": code}
-
-
-def ok(data):
-    return {"success": True, "data": data}
-
-
 def main():
-    global BASE
-    tmp = tempfile.mkdtemp()
-    os.chmod(tmp, 0o755)
-    bridge = None
+    stack = Stack(BRIDGE, SERVER, BILLCTL, STACK)
     try:
-        # The server started in the background keeps stdout open: the
-        # URLs go through a file, not a pipe.
-        with open(tmp + "/urls", "w") as urls:
-            subprocess.run([STACK, "start", tmp + "/stack", SERVER,
-                            "--test-clock", "--job-workers", "0"],
-                           check=True, stdout=urls)
-        with open(tmp + "/urls") as urls:
-            db_url, server_url = urls.read().split()[:2]
-        subprocess.run([BILLCTL, "--server", server_url, "api-keys",
-                        "create", "--name", "legacy", "--key", KEY],
-                       check=True, capture_output=True)
-        port = free_port()
-        BASE = f"http://127.0.0.1:{port}"
-        bridge = subprocess.Popen([BRIDGE, "--listen", f"127.0.0.1:{port}",
-                                   "--server", server_url, "--log-level",
-                                   "warn"])
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        stack.start()
         checks()
-        concurrent_runs(db_url)
+        concurrent_runs(stack.db_url)
         # The RPC server gone: 503 with the server_error envelope.
-        subprocess.run([STACK, "stop", tmp + "/stack"], capture_output=True)
+        stack.stop_stack()
         got = call("GET", "/healthz")
         expect("healthz with the server down", (got[0], got[1]["status"]),
                503, "unavailable")
@@ -128,20 +37,8 @@ def main():
                     {"X-Api-Key": KEY}), 503,
                err("Internal server error", "server_error"))
     finally:
-        if bridge is not None:
-            bridge.terminate()
-            bridge.wait(10)
-        subprocess.run([STACK, "stop", tmp + "/stack"], capture_output=True)
-        shutil.rmtree(tmp, ignore_errors=True)
-    if FAILS:
-        print(f"{len(FAILS)} checks failed")
-        sys.exit(1)
-    print("bridge: all checks passed")
-
-
-def psql(db_url, sql):
-    return subprocess.run(["psql", "-XAtq", db_url, "-c", sql], check=True,
-                          capture_output=True, text=True).stdout.strip()
+        stack.close()
+    finish("bridge")
 
 
 def hostile(auth):

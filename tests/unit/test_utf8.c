@@ -46,17 +46,17 @@ test_invalid_replaced(void **state)
 {
 	(void) state;
 	CHECK("\xff", R);
-	CHECK("\x80\x80", R R);      /* a lone trail byte each */
-	CHECK("\xc0\xaf", R R);      /* 0xc0 never leads; 0xaf alone */
-	CHECK("a\xc3", "a" R);       /* cut short */
-	CHECK("\xc3\x41", R "A");    /* a lead-able byte is kept */
-	CHECK("\xc3\xc0", R);        /* neither lead nor trail: eaten */
-	CHECK("\xe2\x82", R);        /* cut € */
+	CHECK("\x80\x80", R R);   /* a lone trail byte each */
+	CHECK("\xc0\xaf", R R);   /* 0xc0 never leads; 0xaf alone */
+	CHECK("a\xc3", "a" R);    /* cut short */
+	CHECK("\xc3\x41", R "A"); /* a lead-able byte is kept */
+	CHECK("\xc3\xc0", R);     /* neither lead nor trail: eaten */
+	CHECK("\xe2\x82", R);     /* cut € */
 	CHECK("\xe2\x82\x41", R "A");
-	CHECK("\xe2\xc0\xc0", R);    /* PHP eats up to three */
+	CHECK("\xe2\xc0\xc0", R); /* PHP eats up to three */
 	CHECK("\xe2\xc3\xa9", R "é");
-	CHECK("\xed\xa0\x80", R);    /* a surrogate */
-	CHECK("\xe0\x80\x80", R);    /* overlong */
+	CHECK("\xed\xa0\x80", R); /* a surrogate */
+	CHECK("\xe0\x80\x80", R); /* overlong */
 	CHECK("\xf0\x80\x80\x80", R);
 	CHECK("\xf4\x90\x80\x80", R); /* above U+10FFFF */
 	CHECK("\xf0\x9f\x98", R);
