@@ -73,18 +73,20 @@ recorded(PGconn *pg, const migration *m, const char *sum)
 	return (rv);
 }
 
+/* Applies m; in its own transaction unless the caller has one open. */
 static int
-apply(PGconn *pg, const migration *m, const char *sum)
+apply(PGconn *pg, const migration *m, const char *sum, int own_tx)
 {
 	char v[16];
 	const char *p[3] = { v, m->name, sum };
 	PGresult *res;
 
 	snprintf(v, sizeof(v), "%d", m->version);
-	if (exec_ok(pg, "BEGIN", "BEGIN") != 0)
+	if (own_tx && exec_ok(pg, "BEGIN", "BEGIN") != 0)
 		return (-1);
 	if (exec_ok(pg, m->sql, m->name) != 0) {
-		exec_ok(pg, "ROLLBACK", "ROLLBACK");
+		if (own_tx)
+			exec_ok(pg, "ROLLBACK", "ROLLBACK");
 		return (-1);
 	}
 	res = PQexecParams(pg,
@@ -95,15 +97,56 @@ apply(PGconn *pg, const migration *m, const char *sum)
 		log_printf(LOG_ERROR,
 		    "msg=\"cannot record migration\" file=%s", m->name);
 		PQclear(res);
-		exec_ok(pg, "ROLLBACK", "ROLLBACK");
+		if (own_tx)
+			exec_ok(pg, "ROLLBACK", "ROLLBACK");
 		return (-1);
 	}
 	PQclear(res);
-	if (exec_ok(pg, "COMMIT", "COMMIT") != 0)
+	if (own_tx && exec_ok(pg, "COMMIT", "COMMIT") != 0)
 		return (-1);
 	log_printf(LOG_INFO, "msg=\"migration applied\" version=%d file=%s",
 	    m->version, m->name);
 	return (0);
+}
+
+#define SCHEMA_MIGRATIONS_DDL                            \
+	"CREATE TABLE IF NOT EXISTS schema_migrations (" \
+	" version integer PRIMARY KEY,"                  \
+	" name text NOT NULL,"                           \
+	" checksum text NOT NULL,"                       \
+	" applied_at timestamptz NOT NULL DEFAULT now())"
+
+/* Applies the migrations not yet recorded, each as apply() does. */
+static int
+apply_missing(PGconn *pg, int own_tx, int *applied)
+{
+	int rv = 0;
+
+	for (int i = 0; i < migrations_count && rv == 0; i++) {
+		const migration *m = &migrations[i];
+		char sum[17];
+		int r;
+
+		checksum(m->sql, sum);
+		if ((r = recorded(pg, m, sum)) < 0)
+			rv = -1;
+		else if (r == 0) {
+			if ((rv = apply(pg, m, sum, own_tx)) == 0)
+				(*applied)++;
+		}
+	}
+	return (rv);
+}
+
+int
+migrate_in_tx(PGconn *pg, int *applied)
+{
+	*applied = 0;
+	if (exec_ok(pg, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK_KEY ")",
+	        "lock") != 0 ||
+	    exec_ok(pg, SCHEMA_MIGRATIONS_DDL, "schema_migrations") != 0)
+		return (-1);
+	return (apply_missing(pg, 0, applied));
 }
 
 int
@@ -125,29 +168,11 @@ migrate_run(const char *url, int *applied)
 	        0 ||
 	    exec_ok(pg, "SELECT pg_advisory_lock(" MIGRATE_LOCK_KEY ")",
 	        "lock") != 0 ||
-	    exec_ok(pg,
-	        "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	        " version integer PRIMARY KEY,"
-	        " name text NOT NULL,"
-	        " checksum text NOT NULL,"
-	        " applied_at timestamptz NOT NULL DEFAULT now())",
-	        "schema_migrations") != 0) {
+	    exec_ok(pg, SCHEMA_MIGRATIONS_DDL, "schema_migrations") != 0) {
 		PQfinish(pg);
 		return (-1);
 	}
-	for (int i = 0; i < migrations_count && rv == 0; i++) {
-		const migration *m = &migrations[i];
-		char sum[17];
-		int r;
-
-		checksum(m->sql, sum);
-		if ((r = recorded(pg, m, sum)) < 0)
-			rv = -1;
-		else if (r == 0) {
-			if ((rv = apply(pg, m, sum)) == 0)
-				(*applied)++;
-		}
-	}
+	rv = apply_missing(pg, 1, applied);
 	exec_ok(
 	    pg, "SELECT pg_advisory_unlock(" MIGRATE_LOCK_KEY ")", "unlock");
 	PQfinish(pg);

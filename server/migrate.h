@@ -12,6 +12,8 @@
 #ifndef SERVER_MIGRATE_H
 #define SERVER_MIGRATE_H
 
+#include <libpq-fe.h>
+
 typedef struct migration {
 	int version;
 	const char *name; /* file name */
@@ -27,5 +29,12 @@ extern const int migrations_count;
  * sets *applied to how many ran, or -1 after logging what failed.
  */
 int migrate_run(const char *url, int *applied);
+
+/*
+ * The same on a connection inside a transaction the caller opened (and
+ * commits or rolls back): billing-migrate creates the schema in the
+ * transaction of its load. Returns 0 and sets *applied, or -1.
+ */
+int migrate_in_tx(PGconn *pg, int *applied);
 
 #endif /* SERVER_MIGRATE_H */
