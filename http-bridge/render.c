@@ -198,7 +198,8 @@ render_user(const Billing__V1__Customer *c)
 		text(c->company), text(c->country), text(c->vat_number),
 		text(c->currency), render_money(c->balance_minor),
 		text(render_customer_status(c->status)), meta(c->meta),
-		render_datetime(c->has_created_at_us, c->created_at_us) };
+		render_datetime_or_zero(
+		    c->has_created_at_us, c->created_at_us) };
 
 	return (OBJECT(keys, vals));
 }
@@ -213,7 +214,8 @@ render_plan(const Billing__V1__Plan *p)
 		render_money(p->price_minor), text(p->currency),
 		text(render_billing_cycle(p->billing_cycle)),
 		int_text(p->trial_days), render_flag(p->active),
-		render_datetime(p->has_created_at_us, p->created_at_us) };
+		render_datetime_or_zero(
+		    p->has_created_at_us, p->created_at_us) };
 
 	return (OBJECT(keys, vals));
 }
@@ -243,7 +245,8 @@ render_subscription(const Billing__V1__Subscription *s)
 		render_flag(s->cancel_at_period_end),
 		render_datetime_or_zero(
 		    s->has_cancelled_at_us, s->cancelled_at_us),
-		render_datetime(s->has_created_at_us, s->created_at_us) };
+		render_datetime_or_zero(
+		    s->has_created_at_us, s->created_at_us) };
 
 	return (OBJECT(keys, vals));
 }
@@ -289,7 +292,8 @@ render_invoice(const Billing__V1__Invoice *in, bool with_items)
 		date(in->period_start), date(in->period_end),
 		date(in->due_date),
 		render_datetime_or_zero(in->has_paid_at_us, in->paid_at_us),
-		render_datetime(in->has_created_at_us, in->created_at_us) };
+		render_datetime_or_zero(
+		    in->has_created_at_us, in->created_at_us) };
 	json_t *o = OBJECT(keys, vals);
 
 	if (o != NULL && with_items && put(o, "items", items(in)) != 0) {
@@ -311,7 +315,8 @@ render_payment(const Billing__V1__Payment *p)
 		text(p->currency), text(render_payment_method(p->method)),
 		text(p->transaction_id),
 		text(render_payment_status(p->status)),
-		render_datetime(p->has_created_at_us, p->created_at_us) };
+		render_datetime_or_zero(
+		    p->has_created_at_us, p->created_at_us) };
 
 	return (OBJECT(keys, vals));
 }

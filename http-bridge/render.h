@@ -31,7 +31,11 @@ json_t *render_id(int64_t id);
 json_t *render_money(int64_t minor);
 /* "2015-06-01 12:00:00" in the billing zone; null when !has. */
 json_t *render_datetime(bool has, int64_t us);
-/* As render_datetime, but "never" is the zero date, not null. */
+/*
+ * As render_datetime, but "never" is the zero date, not null; so is a
+ * NULL created_at, which only a legacy zero date becomes
+ * (docs/migration.md).
+ */
 json_t *render_datetime_or_zero(bool has, int64_t us);
 /* "0" / "1" */
 json_t *render_flag(bool v);

@@ -102,6 +102,15 @@ test_user_meta_and_nulls(void **state)
 	    "null, \"currency\": \"EUR\", \"balance\": \"12.50\", \"status\":"
 	    " \"suspended\", \"meta\": {\"phone\": \"+49 30 1234\"},"
 	    " \"created_at\": \"2015-01-31 10:00:00\"}");
+	/* A legacy zero created_at (NULL) is shown as the legacy app did. */
+	c.has_created_at_us = 0;
+	c.meta = NULL;
+	assert_json(render_user(&c),
+	    "{\"id\": \"7\", \"email\": \"anna@example.com\", \"name\": \"\","
+	    " \"company\": \"ACME\", \"country\": \"DE\", \"vat_number\": "
+	    "null, \"currency\": \"EUR\", \"balance\": \"12.50\", \"status\":"
+	    " \"suspended\", \"meta\": [],"
+	    " \"created_at\": \"0000-00-00 00:00:00\"}");
 }
 
 static void
