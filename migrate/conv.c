@@ -2,6 +2,7 @@
  * conv.c: see conv.h.
  */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -317,7 +318,9 @@ conv_text(
 		s = out->p;
 		n = out->len;
 	}
-	if (utf8_valid(s, n))
+	if (ascii_only(s, n))
+		; /* only NULs were wrong */
+	else if (utf8_valid(s, n))
 		*flags |= CONV_F_REPAIRED;
 	else {
 		if ((fixed = utf8_php_substitute(s, n, &n)) == NULL)

@@ -178,6 +178,24 @@ side_rows(run_ctx *rc, leg_table t, const leg_result *res, MYSQL_ROW row,
 	return (rv);
 }
 
+/*
+ * A test's failpoint: with BILLING_MIGRATE_TEST_STALL=TABLE, run stops
+ * in the middle of that table's COPY (its rows sent, not ended) until
+ * it is killed, so that a test can kill -9 it there.
+ */
+static void
+stall_point(tgt *t, const char *table)
+{
+	const char *at = getenv("BILLING_MIGRATE_TEST_STALL");
+
+	if (at == NULL || strcmp(at, table) != 0)
+		return;
+	tgt_copy_flush(t);
+	fprintf(stderr, "billing-migrate: stalled in %s\n", table);
+	for (;;)
+		pause();
+}
+
 static int
 load_table(run_ctx *rc, leg_table t)
 {
@@ -217,6 +235,7 @@ load_table(run_ctx *rc, leg_table t)
 	if (r < 0)
 		return (fail_src(rc));
 	src_end(&rc->s);
+	stall_point(&rc->t, d->source);
 	if (tgt_copy_end(&rc->t) != 0)
 		return (fail_tgt(rc));
 	return (MIG_OK);

@@ -93,6 +93,14 @@ flush(tgt *t)
 }
 
 int
+tgt_copy_flush(tgt *t)
+{
+	if (flush(t) != 0 || PQflush(t->pg) != 0)
+		return (fail(t, "COPY", NULL));
+	return (0);
+}
+
+int
 tgt_copy_begin(tgt *t, const char *sql)
 {
 	PGresult *res = PQexec(t->pg, sql);

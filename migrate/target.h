@@ -37,6 +37,8 @@ int tgt_query(
 /* COPY ... FROM STDIN (FORMAT binary): starts it and sends the header. */
 int tgt_copy_begin(tgt *t, const char *sql);
 int tgt_copy_put(tgt *t, const void *p, size_t n);
+/* Sends what is buffered to the server now. */
+int tgt_copy_flush(tgt *t);
 /* Sends the trailer and ends the COPY. Returns 0, or -1 with t->err. */
 int tgt_copy_end(tgt *t);
 
