@@ -353,9 +353,13 @@ def e2e(tmp, legacy):
     check("check: the target is ready", "the schema, empty; ready" in
           r.stdout, True)
     check_counts = report_counts(r.stdout)
+    check_out = r.stdout
     r = migrate("run", src, db, check_rc=0)
     counts = report_counts(r.stdout)
     check("check and run report the same findings", check_counts, counts)
+    check("check reports the double posts",
+          f"double_post (both kept)    {q['double_posted_payments']:8d}"
+          in check_out, True)
     r = migrate("verify", src, db, check_rc=0)
     check("verify: no differences",
           "verify: 0 row differences, 0 other differences" in r.stdout,
@@ -689,6 +693,24 @@ def safety(tmp, legacy):
         check("rollback exit status", r.returncode, 0)
         check("rollback gives back the empty database exactly",
               pg_dump(fresh) == empty, True)
+
+        # scripts/run_migration.sh: check, run, verify, the report.
+        script = os.path.join(os.path.dirname(LEGACY_SCHEMA), "..",
+                              "scripts", "run_migration.sh")
+        one = subprocess.run([PG_SH, "createdb", pg, "one"], check=True,
+                             capture_output=True, text=True).stdout.strip()
+        r = subprocess.run([script, "--source", src, "--target", one],
+                           capture_output=True, text=True,
+                           env=dict(os.environ, BILLING_MIGRATE=MIGRATE))
+        check("run_migration.sh: exit status", r.returncode, 0)
+        check("run_migration.sh: the final report", all(
+            s in r.stdout for s in ("== final report", "verify: 0 row"
+                                    " differences, 0 other differences",
+                                    "=== check: exit 0", "=== run: exit 0",
+                                    "=== verify: exit 0")), True)
+        r = subprocess.run([script, "--source", src], capture_output=True,
+                           text=True, env={"PATH": os.environ["PATH"]})
+        check("run_migration.sh without --target", r.returncode, 2)
 
         # A target with the schema (billing-server migrate), empty.
         schema = subprocess.run([PG_SH, "createdb", pg, "schema"],
