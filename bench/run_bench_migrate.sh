@@ -24,6 +24,7 @@ harness="$root/tests/harness"
 gen="$root/tests/fixtures/legacy/gen_legacy_data.py"
 schema="$root/migrate/legacy_schema.sql"
 
+args="$*"
 build=./build
 sizes=()
 while [ $# -gt 0 ]; do
@@ -48,7 +49,7 @@ if ! command -v pgloader >/dev/null; then
 	    --no-install-recommends pgloader >/dev/null
 fi
 
-echo "# command: $0 $*"
+echo "# command: $0 $args"
 echo "# host: $(uname -srm), $(nproc) cores, load" \
     "$(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "# $(pgloader --version | head -n 1); $(mariadbd --version)"

@@ -118,6 +118,22 @@ mig_source_quirks(src *s, rep *r)
 	        v, 1) != 0)
 		return (-1);
 	r->email_dup_case = v[0];
+	/* Numbers the sequences counted that no invoice has. */
+	if (src_ints(s,
+	        "SELECT COALESCE(SUM(q.last_no), 0) - (SELECT COUNT(*) FROM"
+	        " invoices i JOIN invoice_sequences q ON i.number LIKE"
+	        " CONCAT('INV-', q.year, '-%')) FROM invoice_sequences q",
+	        v, 1) != 0)
+		return (-1);
+	r->number_gaps = v[0];
+	/* Trial, active or past-due subscriptions of deleted users. */
+	if (src_ints(s,
+	        "SELECT COUNT(*) FROM subscriptions s JOIN users u ON"
+	        " u.id = s.user_id WHERE u.status = 'deleted' AND s.status IN"
+	        " ('trial', 'active', 'past_due')",
+	        v, 1) != 0)
+		return (-1);
+	r->deleted_active = v[0];
 	return (0);
 }
 

@@ -144,6 +144,13 @@ static const struct {
 	    "a payment without an invoice (kept)" },
 	[LEG_N_UPDATED_AT_ZERO] = { "updated_at_zero",
 	    "updated_at zero: created_at (or the epoch) instead" },
+	[LEG_N_EMAIL_UPPER] = { "email_upper",
+	    "upper case in the email: kept (the key is lower case)" },
+	[LEG_N_EMPTY_STRING] = { "empty_string",
+	    "'' instead of NULL: kept, the app showed \"\"" },
+	[LEG_N_VAT_SPACES] = { "vat_spaces", "VAT number with spaces: kept" },
+	[LEG_N_META_EMPTY] = { "meta_empty",
+	    "meta NULL, '' or a:0:{}: {} (rendered [])" },
 };
 
 const char *
@@ -494,6 +501,13 @@ user(row *w)
 		return (-1);
 	if (f & CONV_F_TRIMMED)
 		note(w, LEG_F_EMAIL_TRIMMED, 1);
+	if (c->a.len != c->b.len || memcmp(c->a.p, c->b.p, c->a.len) != 0)
+		note(w, LEG_N_EMAIL_UPPER, 1);
+	for (int k = 3; k <= 5; k += 2)
+		if (!is_null(w, k) && w->len[k] == 0)
+			note(w, LEG_N_EMPTY_STRING, k);
+	if (!is_null(w, 5) && memchr(w->v[5], ' ', w->len[5]) != NULL)
+		note(w, LEG_N_VAT_SPACES, 5);
 	conv_notes(w, 1, f & ~CONV_F_TRIMMED);
 	tup_int8(w->out, (int64_t) id);
 	tup_text(w->out, c->a.p, c->a.len);
@@ -538,6 +552,8 @@ user(row *w)
 	f = 0;
 	switch (conv_meta(w->v[9], w->len[9], is_null(w, 9), &c->a, &f)) {
 	case CONV_OK:
+		if (c->a.len == 2)
+			note(w, LEG_N_META_EMPTY, 9);
 		break;
 	case CONV_INVALID:
 		note(w, LEG_F_META_CORRUPT, 9);

@@ -14,7 +14,8 @@ rep_new(void)
 	rep *r = calloc(1, sizeof(*r));
 
 	if (r != NULL)
-		r->double_posts = r->email_dup_case = -1;
+		r->double_posts = r->email_dup_case = r->number_gaps =
+		    r->deleted_active = -1;
 	return (r);
 }
 
@@ -105,6 +106,14 @@ rep_print(const rep *r, FILE *out)
 		fprintf(out,
 		    "  users              email_dup_case (kept)      %8lld\n",
 		    r->email_dup_case);
+	if (r->number_gaps >= 0)
+		fprintf(out,
+		    "  invoices           number_gaps (kept unused)  %8lld\n",
+		    r->number_gaps);
+	if (r->deleted_active >= 0)
+		fprintf(out,
+		    "  subscriptions      live_of_deleted_users      %8lld\n",
+		    r->deleted_active);
 }
 
 static char *

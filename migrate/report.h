@@ -23,7 +23,7 @@ typedef struct rep {
 	uint64_t checksum[LEG_NTABLES]; /* sum of the migrated rows' hashes */
 	rep_entry e[LEG_NTABLES][LEG_NCODES][LEG_MAX_COLS];
 	/* cross-row quirks found by SQL on the source; -1: not looked */
-	long long double_posts, email_dup_case;
+	long long double_posts, email_dup_case, number_gaps, deleted_active;
 } rep;
 
 /* A zeroed report (NULL when out of memory). */

@@ -360,6 +360,24 @@ def e2e(tmp, legacy):
     check("check reports the double posts",
           f"double_post (both kept)    {q['double_posted_payments']:8d}"
           in check_out, True)
+    for line, n in (("email_dup_case (kept)", q["email_dup_case"]),
+                    ("number_gaps (kept unused)",
+                     len(q["invoice_number_gaps"])),
+                    ("live_of_deleted_users",
+                     q["active_subscriptions_of_deleted_users"])):
+        check(f"check reports {line}", bool(re.search(
+            re.escape(line) + r"\s+" + str(n) + r"\n", check_out)), True)
+    for key, n in ((("users", "email_upper", "email"), q["email_upper"]),
+                   (("users", "empty_string", "company"),
+                    q["company_empty"]),
+                   (("users", "empty_string", "vat_number"),
+                    q["vat_empty"]),
+                   (("users", "vat_spaces", "vat_number"), q["vat_spaces"]),
+                   (("users", "meta_empty", "meta"), q["meta_null"] +
+                    q["meta_empty_string"] + q["meta_empty_array"]),
+                   (("users", "zero_date", "created_at"),
+                    q["zero_created_at"]["users"])):
+        check(f"check reports {key}", check_counts.get(key), n)
     r = migrate("verify", src, db, check_rc=0)
     check("verify: no differences",
           "verify: 0 row differences, 0 other differences" in r.stdout,
