@@ -14,6 +14,7 @@ PKGS=(
 	libmariadb-dev mariadb-server
 	clang libclang-rt-14-dev
 	procps iproute2 openssl
+	wrk curl
 )
 
 missing=()
