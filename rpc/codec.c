@@ -83,29 +83,52 @@ skip(wire *w, uint64_t n)
 	return (0);
 }
 
-static int
-violation(billing_status *st, const char *path, const char *what)
-{
-	char msg[256];
+/*
+ * The field path of the walk: a chain of names up to the message, kept
+ * on the stack and spelled out ("customer.meta.entries") only when a
+ * violation is reported, since almost every message has none.
+ */
+typedef struct path_node {
+	const struct path_node *up;
+	const char *name; /* NULL: not a known field */
+} path_node;
 
-	snprintf(msg, sizeof(msg), "%s: %s", path[0] ? path : "message", what);
-	billing_status_add_violation(st, path[0] ? path : "message", what);
-	return (billing_status_set(
-	    st, BILLING_INVALID_ARGUMENT, "malformed request: %s", msg));
+/* Writes the path of n into dst (cap >= 1); returns its length. */
+static size_t
+path_format(const path_node *n, char *dst, size_t cap)
+{
+	size_t len;
+	int w;
+
+	if (n == NULL) {
+		dst[0] = '\0';
+		return (0);
+	}
+	len = path_format(n->up, dst, cap);
+	if (n->name == NULL || len + 1 >= cap)
+		return (len);
+	w = snprintf(
+	    dst + len, cap - len, "%s%s", len > 0 ? "." : "", n->name);
+	if (w < 0)
+		return (len);
+	return ((size_t) w >= cap - len ? cap - 1 : len + (size_t) w);
 }
 
-static void
-path_join(char *dst, size_t cap, const char *parent, const char *name)
+static int
+violation(billing_status *st, const path_node *at, const char *what)
 {
-	if (parent[0] == '\0')
-		snprintf(dst, cap, "%s", name);
-	else
-		snprintf(dst, cap, "%s.%s", parent, name);
+	char path[256];
+
+	if (path_format(at, path, sizeof(path)) == 0)
+		snprintf(path, sizeof(path), "message");
+	billing_status_add_violation(st, path, what);
+	return (billing_status_set(st, BILLING_INVALID_ARGUMENT,
+	    "malformed request: %s: %s", path, what));
 }
 
 static int
 walk(const ProtobufCMessageDescriptor *desc, wire w, int depth,
-    const char *path, billing_status *st)
+    const path_node *path, billing_status *st)
 {
 	if (depth > RPC_MAX_DEPTH)
 		return (violation(st, path, "nested too deeply"));
@@ -113,7 +136,8 @@ walk(const ProtobufCMessageDescriptor *desc, wire w, int depth,
 		const ProtobufCFieldDescriptor *f;
 		uint64_t tag, v;
 		uint32_t num;
-		char fpath[256];
+		path_node here;
+		const path_node *fpath = &here;
 
 		if (read_varint(&w, &tag) != 0)
 			return (violation(st, path, "truncated field tag"));
@@ -121,10 +145,8 @@ walk(const ProtobufCMessageDescriptor *desc, wire w, int depth,
 		if (num == 0 || tag >> 3 > 0x1FFFFFFF)
 			return (violation(st, path, "invalid field number"));
 		f = protobuf_c_message_descriptor_get_field(desc, num);
-		if (f != NULL)
-			path_join(fpath, sizeof(fpath), path, f->name);
-		else
-			snprintf(fpath, sizeof(fpath), "%s", path);
+		here.up = path;
+		here.name = f != NULL ? f->name : NULL;
 
 		switch (tag & 7) {
 		case 0: /* varint */
@@ -182,7 +204,7 @@ rpc_wire_check(const ProtobufCMessageDescriptor *desc, const uint8_t *buf,
 		return (0);
 	w.p = buf;
 	w.end = buf + len;
-	return (walk(desc, w, 0, "", st));
+	return (walk(desc, w, 0, NULL, st));
 }
 
 int

@@ -278,8 +278,11 @@ cal_date_parse(const char *s, int32_t *days)
 const char *
 cal_wall_format(const cal_wall *w, char *buf)
 {
-	snprintf(buf, CAL_WALL_BYTES, "%04d-%02d-%02d %02d:%02d:%02d", w->year,
-	    w->month, w->day, w->hour, w->min, w->sec);
+	/* Only years 0-9999 fit; others are cut short, never overrun. */
+	if (snprintf(buf, CAL_WALL_BYTES, "%04d-%02d-%02d %02d:%02d:%02d",
+	        w->year, w->month, w->day, w->hour, w->min,
+	        w->sec) >= CAL_WALL_BYTES)
+		buf[CAL_WALL_BYTES - 1] = '\0';
 	return (buf);
 }
 
@@ -289,6 +292,8 @@ cal_date_format(int32_t days, char *buf)
 	int y, m, d;
 
 	cal_civil_from_days(days, &y, &m, &d);
-	snprintf(buf, CAL_DATE_BYTES, "%04d-%02d-%02d", y, m, d);
+	if (snprintf(buf, CAL_DATE_BYTES, "%04d-%02d-%02d", y, m, d) >=
+	    CAL_DATE_BYTES)
+		buf[CAL_DATE_BYTES - 1] = '\0'; /* a year beyond 9999 */
 	return (buf);
 }

@@ -4,8 +4,10 @@
 #   2. builds and runs every ctest test (unit, integration, end-to-end,
 #      the gen/ freshness check),
 #   3. the same under AddressSanitizer + UBSan,
-#   4. the libFuzzer targets: their corpora, then FUZZ_SECONDS each,
-#   5. the clang-format check.
+#   4. a Release build (-O3: gcc warns about more there; the benchmarks
+#      build so), compiled only,
+#   5. the libFuzzer targets: their corpora, then FUZZ_SECONDS each,
+#   6. the clang-format check.
 # QUICK=1 runs step 2 only. Integration tests start their own PostgreSQL
 # clusters; none of them is skipped.
 set -euo pipefail
@@ -30,6 +32,9 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 BUILD_TYPE=Debug "$root/scripts/build.sh" "$root/build-asan" -DBILLING_SANITIZE=ON
 (cd "$root/build-asan" && ctest -j"$jobs" --output-on-failure)
+
+step "Release build (-O3, warnings are errors)"
+BUILD_TYPE=Release "$root/scripts/build.sh" "$root/build-release"
 
 step "fuzz targets (corpus, then ${fuzz_seconds}s each)"
 CC=clang cmake -S "$root" -B "$root/build-fuzz" -DCMAKE_BUILD_TYPE=Debug \

@@ -326,7 +326,7 @@ static int
 prepare(db_conn *conn, const db_stmt *stmt, int64_t deadline_us,
     billing_status *st)
 {
-	PGresult *res;
+	PGresult *res = NULL;
 	int rv;
 
 	if (conn->n_prepared == DB_MAX_PREPARED)
@@ -364,7 +364,7 @@ int
 db_command(
     db_conn *conn, const char *sql, int64_t deadline_us, billing_status *st)
 {
-	PGresult *res;
+	PGresult *res = NULL;
 	int rv;
 
 	if (conn->pg == NULL && (rv = db_ensure(conn, st)) != 0)

@@ -35,13 +35,18 @@ render(metrics *m)
 static long long
 sample(const char *text, const char *prefix)
 {
-	char line[256];
-	const char *p;
+	size_t plen = strlen(prefix);
+	const char *l = text, *nl;
 
-	snprintf(line, sizeof(line), "\n%s", prefix);
-	if ((p = strstr(text, line)) == NULL)
-		fail_msg("no sample %s in\n%s", prefix, text);
-	return (strtoll(p + strlen(line), NULL, 10));
+	for (;;) {
+		if (strncmp(l, prefix, plen) == 0)
+			return (strtoll(l + plen, NULL, 10));
+		if ((nl = strchr(l, '\n')) == NULL)
+			break;
+		l = nl + 1;
+	}
+	fail_msg("no sample %s", prefix);
+	return (-1);
 }
 
 static void

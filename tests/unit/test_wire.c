@@ -243,6 +243,9 @@ test_wire_walk_rejects_what_protobuf_c_would_pass(void **state)
 	    unpack_customer_request(nested, sizeof(nested), 100, &st),
 	    BILLING_INVALID_ARGUMENT);
 	assert_string_equal(st.details[0].field, "meta.entries.key");
+	assert_string_equal(st.message,
+	    "malformed request: meta.entries.key: not valid UTF-8, or holds "
+	    "a NUL byte");
 	billing_status_fini(&st);
 	assert_int_equal(
 	    unpack_customer_request(long_len, sizeof(long_len), 100, &st),
@@ -253,9 +256,13 @@ test_wire_walk_rejects_what_protobuf_c_would_pass(void **state)
 	assert_int_equal(
 	    unpack_customer_request(group, sizeof(group), 100, &st),
 	    BILLING_INVALID_ARGUMENT);
+	billing_status_fini(&st);
 	assert_int_equal(
 	    unpack_customer_request(field_zero, sizeof(field_zero), 100, &st),
 	    BILLING_INVALID_ARGUMENT);
+	assert_string_equal(st.details[0].field, "message");
+	assert_string_equal(
+	    st.message, "malformed request: message: invalid field number");
 	billing_status_fini(&st);
 	assert_int_equal(
 	    unpack_customer_request(unknown, sizeof(unknown), 100, &st), 0);
