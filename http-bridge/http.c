@@ -9,6 +9,8 @@
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -416,6 +418,25 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	return (reply(c, a));
 }
 
+/* libmicrohttpd's own messages, as warnings in the bridge's log format. */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	size_t n;
+
+	(void) cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	/* One line, one quoted field, whatever a client made it say. */
+	for (char *p = msg; *p != '\0'; p++)
+		if (*p == '"' || (unsigned char) *p < 0x20)
+			*p = '\'';
+	log_printf(LOG_WARN, "msg=\"libmicrohttpd: %s\"", msg);
+}
+
 int
 http_start(http_server **out, const http_config *cfg, billing_client *c)
 {
@@ -439,10 +460,13 @@ http_start(http_server **out, const http_config *cfg, billing_client *c)
 		http_stop(s);
 		return (-1);
 	}
-	s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
+	/* poll(), not select(): no FD_SETSIZE bound, less work per wait. */
+	s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
 	        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
-	    cfg->port, NULL, NULL, handler, s, MHD_OPTION_SOCK_ADDR, &sa,
-	    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+	    cfg->port, NULL, NULL, handler, s,
+	    /* First, so that every message of the daemon goes through it. */
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+	    &sa, MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
 	    MHD_OPTION_URI_LOG_CALLBACK, uri_cb, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, done_cb, NULL, MHD_OPTION_END);

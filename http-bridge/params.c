@@ -102,7 +102,9 @@ entry(params *p, const char *name, size_t len, struct pent **out)
 		return (PARAMS_OK);
 	}
 	if (p->n == p->cap) {
-		size_t cap = p->cap == 0 ? 16 : p->cap * 2;
+		/* 8 entries stay below 1 KiB: a larger first request
+		 * makes glibc consolidate its free lists on every call. */
+		size_t cap = p->cap == 0 ? 8 : p->cap * 2;
 
 		if ((e = realloc(p->v, cap * sizeof(*e))) == NULL)
 			return (PARAMS_ENOMEM);
