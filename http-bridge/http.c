@@ -307,8 +307,7 @@ legacy(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
 	if (!ok)
 		goto out;
 	/* 3. Action: a non-empty string, case-sensitive. */
-	if (params_string(r.params, "action", &action, &alen) != PARAMS_OK)
-		action = "";
+	(void) params_string(r.params, "action", &action, &alen);
 	if (strlen(action) != alen ||
 	    (a = bridge_action(ep, action)) == NULL) {
 		e = envelope_unknown_action_len(action, alen);

@@ -829,6 +829,8 @@ params_string(const params *p, const char *name, const char **val, size_t *len)
 {
 	const param *q = params_get(p, name);
 
+	*val = "";
+	*len = 0;
 	if (q == NULL || (q->kind == PARAM_SCALAR && q->len == 0))
 		return (PARAMS_ENOENT);
 	if (q->kind == PARAM_ARRAY)

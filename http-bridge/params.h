@@ -162,7 +162,8 @@ bool params_given(const params *p, const char *name);
 
 /*
  * A scalar parameter's value: PARAMS_OK and *val, *len (may hold NUL),
- * PARAMS_ENOENT when not given, PARAMS_EARRAY when an array.
+ * PARAMS_ENOENT when not given, PARAMS_EARRAY when an array (then *val
+ * is "" and *len 0).
  */
 int params_string(
     const params *p, const char *name, const char **val, size_t *len);
