@@ -342,19 +342,45 @@ conv_text(
 	return (rv);
 }
 
+/* Trims b in place as PHP's trim(); true when it changed. */
+static bool
+trim_buf(conv_buf *b)
+{
+	const char *t;
+	size_t n;
+
+	email_trim(b->p, b->len, &t, &n);
+	if (n == b->len)
+		return (false);
+	memmove(b->p, t, n);
+	b->len = n;
+	b->p[n] = '\0';
+	return (true);
+}
+
 int
 conv_email(
     const char *s, size_t len, conv_buf *out, conv_buf *key, unsigned *flags)
 {
-	const char *t;
-	size_t n;
+	unsigned f = 0;
+	size_t keep;
 	int rv;
 
-	email_trim(s, len, &t, &n);
-	if (n != len)
-		*flags |= CONV_F_TRIMMED;
-	if ((rv = conv_text(t, n, EMAIL_MAX_BYTES, out, flags)) != CONV_OK)
+	/* Made text first (NULs removed, U+FFFD), then trimmed and cut:
+	 * what is stored is trimmed, whatever the raw bytes were. */
+	if ((rv = conv_text(s, len, (size_t) -1, out, &f)) != CONV_OK)
 		return (rv);
+	if (trim_buf(out))
+		*flags |= CONV_F_TRIMMED;
+	keep = utf8_truncate(out->p, out->len, EMAIL_MAX_BYTES);
+	if (keep < out->len) {
+		out->len = keep;
+		out->p[keep] = '\0';
+		f |= CONV_F_TRUNCATED;
+		if (trim_buf(out))
+			*flags |= CONV_F_TRIMMED;
+	}
+	*flags |= f;
 	key->len = 0;
 	if (reserve(key, out->len) != CONV_OK)
 		return (CONV_NOMEM);
@@ -568,13 +594,16 @@ int
 conv_meta(
     const char *s, size_t len, bool is_null, conv_buf *out, unsigned *flags)
 {
-	php_in in = { s, s + len, flags };
+	php_in in;
 	json_t *v = NULL;
 	char *text;
 	int rv = CONV_OK;
 
 	out->len = 0;
 	if (!is_null && len > 0) {
+		in.s = s;
+		in.end = s + len;
+		in.flags = flags;
 		v = php_value(&in, 0);
 		/* unserialize() ignores what follows a complete value. */
 		if (v == NULL || !json_is_object(v))

@@ -2,6 +2,7 @@
  * idmap.c: see idmap.h.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "idmap.h"
 
@@ -10,40 +11,62 @@
 int
 idmap_init(idmap *m)
 {
+	m->pages = NULL;
+	m->npages = 0;
 	m->count = 0;
-	m->pages = calloc(IDMAP_PAGES, sizeof(*m->pages));
-	return (m->pages != NULL ? 0 : -1);
+	return (0);
 }
 
 void
 idmap_fini(idmap *m)
 {
-	if (m->pages != NULL)
-		for (uint32_t i = 0; i < IDMAP_PAGES; i++)
-			free(m->pages[i]);
+	for (size_t i = 0; i < m->npages; i++)
+		free(m->pages[i]);
 	free(m->pages);
-	m->pages = NULL;
-	m->count = 0;
+	idmap_init(m);
+}
+
+/* The directory covers page p (doubling, at least 64 slots). */
+static int
+grow(idmap *m, size_t p)
+{
+	size_t n = m->npages ? m->npages : 64;
+	uint32_t **pages;
+
+	while (n <= p)
+		n *= 2;
+	if ((pages = realloc(m->pages, n * sizeof(*pages))) == NULL)
+		return (-1);
+	memset(pages + m->npages, 0, (n - m->npages) * sizeof(*pages));
+	m->pages = pages;
+	m->npages = n;
+	return (0);
 }
 
 int
 idmap_set(idmap *m, uint32_t id, uint32_t v)
 {
-	uint32_t **page = &m->pages[id >> IDMAP_PAGE_BITS];
+	size_t p = id >> IDMAP_PAGE_BITS;
+	uint32_t *slot;
 
-	if (*page == NULL &&
-	    (*page = calloc(PAGE_SIZE, sizeof(**page))) == NULL)
+	if (p >= m->npages && grow(m, p) != 0)
 		return (-1);
-	if ((*page)[id & (PAGE_SIZE - 1)] == 0)
+	if (m->pages[p] == NULL &&
+	    (m->pages[p] = calloc(PAGE_SIZE, sizeof(uint32_t))) == NULL)
+		return (-1);
+	slot = &m->pages[p][id & (PAGE_SIZE - 1)];
+	if (*slot == 0)
 		m->count++;
-	(*page)[id & (PAGE_SIZE - 1)] = v;
+	*slot = v;
 	return (0);
 }
 
 uint32_t
 idmap_get(const idmap *m, uint32_t id)
 {
-	const uint32_t *page = m->pages[id >> IDMAP_PAGE_BITS];
+	size_t p = id >> IDMAP_PAGE_BITS;
 
-	return (page != NULL ? page[id & (PAGE_SIZE - 1)] : 0);
+	return (p < m->npages && m->pages[p] != NULL
+	        ? m->pages[p][id & (PAGE_SIZE - 1)]
+	        : 0);
 }

@@ -2,18 +2,19 @@
  * idmap: legacy ids (uint32) to a uint32 value (0 = absent), in pages of
  * 4096 entries allocated as ids are set: about 4 bytes per id of the
  * used range, so migrating a table costs memory by its id range, never
- * by its bytes.
+ * by its bytes. The directory of pages grows to the highest page used.
  */
 #ifndef MIGRATE_IDMAP_H
 #define MIGRATE_IDMAP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define IDMAP_PAGE_BITS 12
-#define IDMAP_PAGES (UINT32_C(1) << (32 - IDMAP_PAGE_BITS))
 
 typedef struct idmap {
-	uint32_t **pages; /* IDMAP_PAGES slots, allocated on first set */
+	uint32_t **pages; /* npages slots, each allocated on first set */
+	size_t npages;
 	uint64_t count;
 } idmap;
 
