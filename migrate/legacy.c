@@ -864,10 +864,22 @@ leg_convert(leg_ctx *c, leg_table t, MYSQL_ROW v, const unsigned long *lens,
 	static int (*const conv[LEG_NTABLES])(row *) = { api_key, plan, user,
 		subscription, invoice, item, payment, sequence };
 	row w = { c, v, lens, out, r };
+	uint64_t key = 0;
 	int rv;
 
 	memset(r, 0, sizeof(*r));
 	r->qcol = -1;
+	/* The key, for the quarantine even when out of the table's range
+	 * (the converters check it). */
+	for (unsigned long i = 0; v[0] != NULL && i < lens[0]; i++) {
+		if (v[0][i] < '0' || v[0][i] > '9' ||
+		    (key = key * 10 + (uint64_t) (v[0][i] - '0')) >
+		        UINT32_MAX) {
+			key = 0;
+			break;
+		}
+	}
+	r->id = (uint32_t) key;
 	r->cur = LEG_CUR_NONE;
 	tup_begin(out, leg_tables[t].nfields);
 	rv = conv[t](&w);

@@ -807,6 +807,8 @@ def safety(tmp, legacy):
         check("... restores the exact state, sequences included",
               pg_dump(schema) == before, True)
 
+        hostile(tmp, legacy, pg)
+
         # A target holding data of its own is refused, unchanged.
         psql(schema, "INSERT INTO plans (code, name, price_minor, currency,"
              " billing_cycle) VALUES ('own', 'Own', 100, 'EUR', 'monthly')")
@@ -825,6 +827,143 @@ def safety(tmp, legacy):
               "mysql://" in r.stderr), (1, True))
     finally:
         subprocess.run([PG_SH, "stop", pg], capture_output=True)
+
+
+# Hostile legacy rows (bytes as hex literals: MySQL has no \\x escape).
+HOSTILE_SQL = r"""
+SET NAMES latin1; SET SESSION sql_mode = ''; SET SESSION time_zone = '+00:00';
+INSERT INTO api_keys VALUES
+ (1, 'ok', 'F59EEC427892931F3A441E926444171EA6BB3382', 1, '2015-01-01 00:00:00'),
+ (2, 'bad', 'not-a-sha1', 1, '2015-01-01 00:00:00');
+INSERT INTO plans VALUES
+ (1, 'basic', 'Basic', '9.99', 'EUR', 'monthly', 14, 1, '2015-00-10 00:00:00'),
+ (2, 'Bad Code', 'X', '1.00', 'EUR', 'monthly', 0, 1, '2015-01-01 00:00:00'),
+ (3, 'long-trial', 'L', '1.00', 'EUR', 'monthly', 400, 1, '2015-01-01 00:00:00');
+INSERT INTO users VALUES
+ (1, X'204E756C006C40782E646520', X'4DFC6C6C6572', X'436166C3A9004261720A',
+  'd1', '', 'XXX', '1.50', 'active', 'O:8:"stdClass":0:{}',
+  '2015-01-01 10:00:00', '2015-01-01 09:00:00'),
+ (2, 'b@x.de', 'B', NULL, NULL, NULL, NULL, '0.00', '',
+  X'613A313A7B733A313A2278223B733A313A22FC223B7D', '2015-01-01 10:00:00',
+  '0000-00-00 00:00:00'),
+ (3, 'c@x.de', 'C', NULL, 'at', NULL, 'GBP', '-0.50', 'suspended',
+  X'613A313A7B733A313A2278223B733A313A22FC223B7D', '2015-03-29 02:30:00',
+  '0000-00-00 00:00:00');
+INSERT INTO subscriptions VALUES
+ (1, 1, 1, 'active', 0, 5, '2015-01-05 10:00:00', NULL, '2015-01-05 10:00:00',
+  '2015-02-05 10:00:00', 0, '0000-00-00 00:00:00', '2015-01-05 10:00:00'),
+ (2, 1, 1, 'active', 1, 0, '0000-00-00 00:00:00', NULL, '0000-00-00 00:00:00',
+  '0000-00-00 00:00:00', 0, '0000-00-00 00:00:00', '2015-01-05 10:00:00'),
+ (3, 1, 2, 'active', 1, 5, '2015-01-05 10:00:00', NULL, '2015-01-05 10:00:00',
+  '2015-02-05 10:00:00', 0, '0000-00-00 00:00:00', '2015-01-05 10:00:00'),
+ (4, 1, 1, 'active', 1, 40, '2015-01-05 10:00:00', NULL, '2015-01-05 10:00:00',
+  '2015-02-05 10:00:00', 0, '0000-00-00 00:00:00', '2015-01-05 10:00:00'),
+ (5, 1, 1, 'active', 1, 5, '2015-01-05 10:00:00', NULL, '2015-01-05 10:00:00',
+  '2015-02-05 10:00:00', 0, '0000-00-00 00:00:00', '2015-01-05 10:00:00'),
+ (6, 7, 1, 'active', 1, 5, '2015-01-05 10:00:00', NULL, '2015-01-05 10:00:00',
+  '2015-02-05 10:00:00', 0, '0000-00-00 00:00:00', '2015-01-05 10:00:00');
+INSERT INTO invoices VALUES
+ (1, 'INV-2015-000001', 1, 5, 'EUR', '10.00', '19.00', '1.90', '11.91', 'unpaid',
+  '2015-01-05', '2015-02-05', '0000-00-00', '0000-00-00 00:00:00',
+  '2015-01-05 10:00:00'),
+ (2, 'BAD-1', 1, 5, 'EUR', '10.00', '19.00', '1.90', '11.90', 'unpaid',
+  '2015-01-05', '2015-02-05', '2015-01-19', '0000-00-00 00:00:00',
+  '2015-01-05 10:00:00'),
+ (3, 'INV-2015-000003', 1, 1, 'EUR', '10.00', '19.00', '1.90', '11.90',
+  'unpaid', '2015-01-05', '2015-02-05', '2015-01-19', '0000-00-00 00:00:00',
+  '2015-01-05 10:00:00'),
+ (4, 'INV-2015-000004', 2, 5, 'EUR', '10.00', '19.00', '1.90', '11.90',
+  'unpaid', '2015-01-05', '2015-02-05', '2015-01-19', '0000-00-00 00:00:00',
+  '2015-01-05 10:00:00'),
+ (5, 'INV-2015-000005', 3, 5, 'GBP', '10.00', '20.00', '2.00', '12.00', 'void',
+  '2015-01-05', '2015-02-05', '2015-01-19', '0000-00-00 00:00:00',
+  '2015-01-05 10:00:00');
+INSERT INTO invoice_items VALUES
+ (1, 1, 'Basic (2015-01-05 - 2015-02-05)', 1, '10.00', '10.00'),
+ (2, 1, 'Odd', 3, '1.00', '2.00'), (3, 2, 'Gone', 1, '1.00', '1.00'),
+ (4, 99, 'Ghost', 1, '1.00', '1.00');
+INSERT INTO payments VALUES
+ (1, 1, 1, '5.00', 'EUR', 'card', 'ch_1', 'success', '2015-01-05 10:00:00'),
+ (2, 1, 1, '5.00', 'EUR', 'card', 'ch_1', '', '2015-01-05 10:00:00'),
+ (3, 4, 2, '5.00', 'EUR', 'card', NULL, 'success', '2015-01-05 10:00:00'),
+ (4, NULL, 1, '1.00', 'EUR', 'bank_transfer', NULL, 'success',
+  '2015-01-05 10:00:00'),
+ (5, 1, 3, '1.00', 'EUR', 'card', NULL, 'success', '2015-01-05 10:00:00');
+INSERT INTO invoice_sequences VALUES (2015, 5), (99, 1);
+"""
+
+
+def hostile(tmp, legacy, pg):
+    """Rows the schema cannot hold go to the quarantine with their raw
+    bytes; values the rules change keep theirs in the flags; verify
+    agrees; nothing crashes."""
+    client = ["mariadb", "--no-defaults", "--protocol=socket",
+              f"--socket={legacy.dir}/mysql.sock", "-uroot",
+              "--default-character-set=latin1"]
+    subprocess.run(client + ["-e", "CREATE DATABASE hostile"], check=True)
+    with open(LEGACY_SCHEMA, "rb") as f:
+        subprocess.run(client + ["hostile"], stdin=f, check=True)
+    subprocess.run(client + ["hostile"], input=HOSTILE_SQL.encode(),
+                   check=True)
+    src = legacy.url.replace("/billing?", "/hostile?")
+    db = subprocess.run([PG_SH, "createdb", pg, "hostile"], check=True,
+                        capture_output=True, text=True).stdout.strip()
+    migrate("check", src, db, check_rc=0)
+    migrate("run", src, db, check_rc=0)
+    r = migrate("verify", src, db, check_rc=0)
+    check("hostile: verify agrees", "verify: 0 row differences, 0 other"
+          " differences" in r.stdout, True)
+    check("hostile: the quarantine", psql(
+        db, "SELECT string_agg(format('%s %s %s %s', tbl, legacy_id, reason,"
+        " detail), ', ' ORDER BY tbl, legacy_id) FROM"
+        " billing_migrate.quarantine"),
+        "api_keys 2 invalid_value key_sha1, "
+        "invoice_items 3 invoice_quarantined invoice_id, "
+        "invoice_items 4 invoice_missing invoice_id, "
+        "invoice_sequences 99 invalid_value year, "
+        "invoices 2 invalid_value number, "
+        "invoices 3 subscription_quarantined subscription_id, "
+        "invoices 4 user_quarantined user_id, "
+        "invoices 5 subscription_of_other_user subscription_id, "
+        "payments 2 invalid_value status, "
+        "payments 3 user_quarantined user_id, "
+        "payments 5 invoice_of_other_user invoice_id, "
+        "plans 2 invalid_value code, plans 3 invalid_value trial_days, "
+        "subscriptions 1 invalid_value quantity, "
+        "subscriptions 2 no_anchor billing_anchor_day, "
+        "subscriptions 3 plan_missing plan_id, "
+        "subscriptions 4 invalid_value billing_anchor_day, "
+        "subscriptions 6 user_missing user_id, "
+        "users 2 invalid_value status")
+    check("hostile: raw bytes kept as hex", psql(
+        db, "SELECT raw FROM billing_migrate.flags WHERE tbl ="
+        " 'users' AND legacy_id = 1 AND flag = 'email_trimmed'"),
+        '{"hex": "204e756c006c40782e646520"}')
+    check("hostile: the flags", psql(
+        db, "SELECT string_agg(format('%s %s %s %s', tbl, legacy_id, flag,"
+        " col), ', ' ORDER BY tbl, legacy_id, flag, col) FROM"
+        " billing_migrate.flags"),
+        "api_keys 1 key_hash_case key_sha1, "
+        "invoice_items 2 amount_mismatch amount, "
+        "invoices 1 total_mismatch total, "
+        "plans 1 datetime_invalid created_at, "
+        "users 1 country_invalid country, users 1 currency_invalid currency, "
+        "users 1 email_trimmed email, users 1 invalid_utf8 name, "
+        "users 1 meta_corrupt meta, users 1 nul_removed company, "
+        "users 1 nul_removed email, "
+        "users 3 country_normalised country, users 3 invalid_utf8 meta")
+    check("hostile: the customers", psql(
+        db, "SELECT string_agg(concat_ws('|', id, email, email_key, name,"
+        " company, coalesce(country, '-'), coalesce(currency, '-'),"
+        " balance_minor, meta, created_at, updated_at), E'\n' ORDER BY id)"
+        " FROM customers"),
+        "1|Null@x.de|null@x.de|M\ufffdller|Caf\u00e9Bar\n|-|-|150|{}|"
+        "2015-01-01 09:00:00+00|2015-01-01 09:00:00+00\n"
+        "3|c@x.de|c@x.de|C|AT|GBP|-50|{\"x\": \"\ufffd\"}|"
+        "2015-03-29 01:30:00+00|2015-03-29 01:30:00+00")
+    check("hostile: the key works in lower case", psql(
+        db, "SELECT key_hash FROM api_keys"),
+        "f59eec427892931f3a441e926444171ea6bb3382")
 
 
 def main():
