@@ -654,6 +654,40 @@ def billing_carries_on(db, br, key):
     """The billing run after the legacy cron's last run (2019-06-30
     12:00): renewals are numbered after the legacy sequence, and a legacy
     anchor-0 subscription renews on the day of its started_at."""
+    # One hour after the legacy cron's last run: exactly what it would
+    # have done then (the trials and periods ending in that hour), and
+    # no dunning (today's was done at 12:00).
+    legacy_now = dt.datetime.fromisoformat(SUMMARY["arguments"]["now"])
+    nxt = (legacy_now + dt.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
+    win = (f"> '{SUMMARY['arguments']['now']}'::timestamp AT TIME ZONE"
+           f" 'Europe/Berlin' AND {{}} <= '{nxt}'::timestamp AT TIME ZONE"
+           f" 'Europe/Berlin'")
+    trials = psql(db, "SELECT count(*) FILTER (WHERE NOT"
+                  " cancel_at_period_end), count(*) FILTER (WHERE"
+                  " cancel_at_period_end), count(*) FILTER (WHERE"
+                  " trial_ends_at <= '" + nxt + "'::timestamp AT TIME ZONE"
+                  " 'Europe/Berlin' AND NOT trial_ends_at "
+                  + win.format("trial_ends_at") + ") FROM subscriptions"
+                  " WHERE status = 'trial' AND trial_ends_at <= '" + nxt +
+                  "'::timestamp AT TIME ZONE 'Europe/Berlin'").split("|")
+    check("no legacy trial was left due before the legacy cron's last run",
+          trials[2], "0")
+    renew = psql(db, "SELECT count(*) FILTER (WHERE NOT"
+                 " cancel_at_period_end), count(*) FILTER (WHERE"
+                 " cancel_at_period_end) FROM subscriptions WHERE status IN"
+                 " ('active', 'past_due') AND current_period_end <= '" +
+                 nxt + "'::timestamp AT TIME ZONE 'Europe/Berlin'"
+                 ).split("|")
+    st, body = br.get("cron.php", key, now=nxt, action="run")
+    want = {"trials_converted": int(trials[0]), "renewed": int(renew[0]),
+            "cancelled": int(trials[1]) + int(renew[1]), "past_due": 0,
+            "expired": 0, "invoices_created": int(trials[0]) +
+            int(renew[0])}
+    check(f"the run at {nxt} does what the legacy cron would have",
+          body.get("data"), want)
+    check("... and something was due in that hour",
+          sum(want.values()) > 0, True)
+
     sid, ps, pe, started, months = psql(db, """
         SELECT s.id, s.current_period_start AT TIME ZONE 'Europe/Berlin',
                s.current_period_end AT TIME ZONE 'Europe/Berlin',
@@ -687,8 +721,9 @@ def billing_carries_on(db, br, key):
     check("new invoice numbers continue the legacy sequence, gapless",
           new, [f"INV-{pe_t.year}-{n:06d}" for n in
                 range(last_no + 1, last_no + 1 + len(new))])
-    check("the run's invoices are all numbered after the legacy ones",
-          len(new), runs.get("invoices_created"))
+    check("both runs' invoices are all numbered after the legacy ones",
+          len(new), runs.get("invoices_created") +
+          want["invoices_created"])
 
 
 # ----------------------------------------------------------- safety
