@@ -358,6 +358,75 @@ trim_buf(conv_buf *b)
 	return (true);
 }
 
+/* MySQL's latin1 0x80-0x9f (cp1252; its holes are the C1 controls). */
+static const uint16_t cp1252_80[32] = { 0x20ac, 0x0081, 0x201a, 0x0192, 0x201e,
+	0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x008d,
+	0x017d, 0x008f, 0x0090, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013,
+	0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x009d, 0x017e,
+	0x0178 };
+
+/* The latin1 byte of code point cp, or -1. */
+static int
+latin1_byte(uint32_t cp)
+{
+	if (cp < 0x80 || (cp >= 0xa0 && cp <= 0xff))
+		return ((int) cp);
+	for (int i = 0; i < 32; i++)
+		if (cp1252_80[i] == cp)
+			return (0x80 + i);
+	return (-1);
+}
+
+/* One UTF-8 sequence at s (n bytes left): its length and *cp, or 0. */
+static size_t
+utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	size_t need;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return (1);
+	}
+	need = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 0;
+	if (need == 0 || need > n || !utf8_valid((const char *) s, need))
+		return (0);
+	*cp = need == 2 ? (uint32_t) (s[0] & 0x1f)
+	    : need == 3 ? (uint32_t) (s[0] & 0x0f)
+	                : (uint32_t) (s[0] & 0x07);
+	for (size_t k = 1; k < need; k++)
+		*cp = *cp << 6 | (uint32_t) (s[k] & 0x3f);
+	return (need);
+}
+
+int
+conv_latin1_unwrap(const char *s, size_t len, conv_buf *out, unsigned *flags)
+{
+	const unsigned char *u = (const unsigned char *) s;
+	size_t i = 0, k;
+	uint32_t cp;
+	int b;
+
+	out->len = 0;
+	if (reserve(out, len) != CONV_OK)
+		return (CONV_NOMEM);
+	while (i < len) {
+		if ((k = utf8_next(u + i, len - i, &cp)) == 0) {
+			out->p[out->len++] = s[i++]; /* not UTF-8: as it is */
+			continue;
+		}
+		if ((b = latin1_byte(cp)) >= 0)
+			out->p[out->len++] = (char) b;
+		else {
+			memcpy(out->p + out->len, s + i, k);
+			out->len += k;
+			*flags |= CONV_F_WIDE;
+		}
+		i += k;
+	}
+	out->p[out->len] = '\0';
+	return (CONV_OK);
+}
+
 int
 conv_email(
     const char *s, size_t len, conv_buf *out, conv_buf *key, unsigned *flags)

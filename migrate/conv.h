@@ -82,6 +82,19 @@ int conv_text(
     const char *s, size_t len, size_t max, conv_buf *out, unsigned *flags);
 
 /*
+ * The bytes the legacy app sent into a utf8 column through its latin1
+ * connection, from the column's stored UTF-8 (read as binary): MySQL
+ * stored each byte as the character latin1 (cp1252, with U+0081, U+008D,
+ * U+008F, U+0090, U+009D for its five holes) gives it, so each such
+ * character is its byte again. A character outside that set was not
+ * written through latin1: it is kept as UTF-8 (CONV_F_WIDE), where a
+ * latin1 connection would have sent '?'.
+ */
+#define CONV_F_WIDE 0x200
+int conv_latin1_unwrap(
+    const char *s, size_t len, conv_buf *out, unsigned *flags);
+
+/*
  * An email: conv_text, then trimmed as PHP's trim() (CONV_F_TRIMMED);
  * key gets the comparison key (ASCII lower case).
  */

@@ -10,13 +10,14 @@
 
 const leg_table_def leg_tables[LEG_NTABLES] = {
 	[LEG_API_KEYS] = { "api_keys", "api_keys",
-	    "SELECT id, label, key_sha1, is_active, created_at"
-	    " FROM api_keys ORDER BY id",
+	    "SELECT id, CONVERT(label USING binary), key_sha1, is_active,"
+	    " created_at FROM api_keys ORDER BY id",
 	    { "id", "label", "key_sha1", "is_active", "created_at" },
 	    "id, name, key_hash, hash_alg, active, created_at", 6, "id" },
 	[LEG_PLANS] = { "plans", "plans",
-	    "SELECT id, code, name, price, currency, billing_cycle,"
-	    " trial_days, is_active, created_at FROM plans ORDER BY id",
+	    "SELECT id, code, CONVERT(name USING binary), price, currency,"
+	    " billing_cycle, trial_days, is_active, created_at FROM plans"
+	    " ORDER BY id",
 	    { "id", "code", "name", "price", "currency", "billing_cycle",
 	        "trial_days", "is_active", "created_at" },
 	    "id, code, name, price_minor, currency, billing_cycle,"
@@ -61,8 +62,8 @@ const leg_table_def leg_tables[LEG_NTABLES] = {
 	    " period_start, period_end, due_date, paid_at, created_at",
 	    15, "id" },
 	[LEG_ITEMS] = { "invoice_items", "invoice_items",
-	    "SELECT id, invoice_id, description, quantity, unit_price,"
-	    " amount FROM invoice_items ORDER BY id",
+	    "SELECT id, invoice_id, CONVERT(description USING binary),"
+	    " quantity, unit_price, amount FROM invoice_items ORDER BY id",
 	    { "id", "invoice_id", "description", "quantity", "unit_price",
 	        "amount" },
 	    "id, customer_id, invoice_id, description, quantity,"
@@ -70,7 +71,8 @@ const leg_table_def leg_tables[LEG_NTABLES] = {
 	    7, "id" },
 	[LEG_PAYMENTS] = { "payments", "payments",
 	    "SELECT id, invoice_id, user_id, amount, currency, method,"
-	    " transaction_id, status, created_at FROM payments ORDER BY id",
+	    " CONVERT(transaction_id USING binary), status, created_at"
+	    " FROM payments ORDER BY id",
 	    { "id", "invoice_id", "user_id", "amount", "currency", "method",
 	        "transaction_id", "status", "created_at" },
 	    "id, customer_id, invoice_id, amount_minor, currency, method,"
@@ -149,6 +151,8 @@ static const struct {
 	[LEG_N_EMPTY_STRING] = { "empty_string",
 	    "'' instead of NULL: kept, the app showed \"\"" },
 	[LEG_N_VAT_SPACES] = { "vat_spaces", "VAT number with spaces: kept" },
+	[LEG_N_UTF8_NATIVE] = { "utf8_native",
+	    "a character not written through latin1: kept as it is" },
 	[LEG_N_META_EMPTY] = { "meta_empty",
 	    "meta NULL, '' or a:0:{}: {} (rendered [])" },
 };
@@ -202,6 +206,7 @@ typedef struct row {
 	const unsigned long *len;
 	tup *out;
 	leg_result *r;
+	bool utf8; /* a utf8 table: its text columns are read as binary */
 } row;
 
 static void
@@ -383,7 +388,15 @@ text_col(row *w, int col, size_t max, bool nullable, conv_buf *b)
 		tup_null(w->out);
 		return (0);
 	}
-	if (conv_text(w->v[col], w->len[col], max, b, &f) != CONV_OK)
+	if (w->utf8) {
+		/* The stored characters back to the bytes the app sent. */
+		if (conv_latin1_unwrap(w->v[col], w->len[col], &w->c->c, &f) !=
+		        CONV_OK ||
+		    conv_text(w->c->c.p, w->c->c.len, max, b, &f) != CONV_OK)
+			return (-1);
+		if (f & CONV_F_WIDE)
+			note(w, LEG_N_UTF8_NATIVE, col);
+	} else if (conv_text(w->v[col], w->len[col], max, b, &f) != CONV_OK)
 		return (-1);
 	conv_notes(w, col, f);
 	tup_text(w->out, b->p, b->len);
@@ -863,7 +876,7 @@ leg_convert(leg_ctx *c, leg_table t, MYSQL_ROW v, const unsigned long *lens,
 {
 	static int (*const conv[LEG_NTABLES])(row *) = { api_key, plan, user,
 		subscription, invoice, item, payment, sequence };
-	row w = { c, v, lens, out, r };
+	row w = { c, v, lens, out, r, t != LEG_USERS };
 	uint64_t key = 0;
 	int rv;
 

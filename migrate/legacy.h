@@ -83,6 +83,7 @@ typedef enum leg_code {
 	LEG_N_EMPTY_STRING,
 	LEG_N_VAT_SPACES,
 	LEG_N_META_EMPTY,
+	LEG_N_UTF8_NATIVE,
 	LEG_NCODES
 } leg_code;
 

@@ -243,6 +243,44 @@ test_text(void **state)
 }
 
 static void
+test_latin1_unwrap(void **state)
+{
+	conv_buf b;
+	unsigned f;
+
+	(void) state;
+	conv_buf_init(&b);
+	/* "Büro" sent as UTF-8 through latin1 into a utf8 column is stored
+	 * as "BÃ¼ro": read as binary, it gives back the app's bytes. */
+	f = 0;
+	assert_int_equal(
+	    conv_latin1_unwrap(S("B\xc3\x83\xc2\xbcro"), &b, &f), CONV_OK);
+	assert_string_equal(b.p, "B\xc3\xbcro");
+	assert_int_equal(f, 0);
+	/* 0x82 (a UTF-8 continuation byte) is cp1252's U+201A. */
+	f = 0;
+	conv_latin1_unwrap(
+	    S("Ma\xc3\x85\xe2\x80\x9agorzata"), &b, &f); /* "MaÅ‚gorzata" */
+	assert_string_equal(b.p, "Ma\xc5\x82gorzata");
+	/* One of MySQL's five holes (0x81, stored as U+0081). */
+	conv_latin1_unwrap(S("\xc2\x81"), &b, &f);
+	assert_int_equal(b.len, 1);
+	assert_int_equal((unsigned char) b.p[0], 0x81);
+	assert_int_equal(f, 0);
+	/* A character latin1 has no byte for was not sent through it: kept
+	 * (a latin1 connection would have read '?'). */
+	conv_latin1_unwrap(S("\xe4\xb8\xad!"), &b, &f);
+	assert_string_equal(b.p, "\xe4\xb8\xad!");
+	assert_int_equal(f, CONV_F_WIDE);
+	/* ASCII, and bytes that are not UTF-8, as they are. */
+	f = 0;
+	conv_latin1_unwrap(S("abc\xff"), &b, &f);
+	assert_string_equal(b.p, "abc\xff");
+	assert_int_equal(f, 0);
+	conv_buf_fini(&b);
+}
+
+static void
 test_email_country(void **state)
 {
 	conv_buf e, k;
@@ -414,6 +452,7 @@ main(void)
 		cmocka_unit_test(test_datetime),
 		cmocka_unit_test(test_date),
 		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_latin1_unwrap),
 		cmocka_unit_test(test_email_country),
 		cmocka_unit_test(test_meta),
 		cmocka_unit_test(test_tuple_and_idmap),

@@ -873,7 +873,9 @@ INSERT INTO api_keys VALUES
 INSERT INTO plans VALUES
  (1, 'basic', 'Basic', '9.99', 'EUR', 'monthly', 14, 1, '2015-00-10 00:00:00'),
  (2, 'Bad Code', 'X', '1.00', 'EUR', 'monthly', 0, 1, '2015-01-01 00:00:00'),
- (3, 'long-trial', 'L', '1.00', 'EUR', 'monthly', 400, 1, '2015-01-01 00:00:00');
+ (3, 'long-trial', 'L', '1.00', 'EUR', 'monthly', 400, 1, '2015-01-01 00:00:00'),
+ (4, 'wide', CONCAT('Wide ', CONVERT(X'E4B8AD' USING utf8)), '1.00', 'EUR',
+  'monthly', 0, 1, '2015-01-01 00:00:00');
 INSERT INTO users VALUES
  (1, X'204E756C006C40782E646520', X'4DFC6C6C6572', X'436166C3A9004261720A',
   'd1', '', 'XXX', '1.50', 'active', 'O:8:"stdClass":0:{}',
@@ -996,6 +998,8 @@ def hostile(tmp, legacy, pg):
         "2015-01-01 09:00:00+00|2015-01-01 09:00:00+00\n"
         "3|c@x.de|c@x.de|C|AT|GBP|-50|{\"x\": \"\ufffd\"}|"
         "2015-03-29 01:30:00+00|2015-03-29 01:30:00+00")
+    check("hostile: a character not written through latin1 is kept",
+          psql(db, "SELECT name FROM plans WHERE id = 4"), "Wide \u4e2d")
     check("hostile: the key works in lower case", psql(
         db, "SELECT key_hash FROM api_keys"),
         "f59eec427892931f3a441e926444171ea6bb3382")
