@@ -207,8 +207,15 @@ load_table(run_ctx *rc, leg_table t)
 	leg_result res;
 	int r;
 
-	snprintf(sql, sizeof(sql), "COPY %s (%s) FROM STDIN (FORMAT binary)",
-	    d->target, d->copy_cols);
+	/* The table is empty and its foreign keys are dropped: emptied in
+	 * this transaction, COPY may write its rows frozen (FREEZE), so
+	 * nothing checks or rewrites them for visibility afterwards. */
+	snprintf(sql, sizeof(sql), "TRUNCATE %s", d->target);
+	if (tgt_exec(&rc->t, sql) != 0)
+		return (fail_tgt(rc));
+	snprintf(sql, sizeof(sql),
+	    "COPY %s (%s) FROM STDIN (FORMAT binary, FREEZE)", d->target,
+	    d->copy_cols);
 	if (src_query(&rc->s, d->select) != 0)
 		return (fail_src(rc));
 	if (tgt_copy_begin(&rc->t, sql) != 0)
