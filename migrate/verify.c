@@ -119,11 +119,15 @@ canonical(
 				(unsigned char) (be >> 8),
 				(unsigned char) be };
 
-			conv_buf_put(&v->canon.b, hdr, 4);
-			conv_buf_put(&v->canon.b, p + off, (size_t) len);
+			if (conv_buf_put(&v->canon.b, hdr, 4) != CONV_OK ||
+			    conv_buf_put(&v->canon.b, p + off, (size_t) len) !=
+			        CONV_OK)
+				return (-1);
 		}
 		off += (size_t) len;
 	}
+	if (v->canon.err != 0 || off != n)
+		return (-1);
 	*out = v->canon.b.p;
 	*outn = v->canon.b.len;
 	return (0);

@@ -526,9 +526,28 @@ def e2e(tmp, legacy):
     psql(db, "DELETE FROM billing_migrate.quarantine WHERE legacy_id ="
          " (SELECT max(legacy_id) FROM billing_migrate.quarantine WHERE"
          " tbl = 'payments') AND tbl = 'payments'")
+    pay = psql(db, "SELECT max(id) FROM payments")
+    saved = psql(db, f"SELECT row_to_json(p) FROM payments p WHERE id = {pay}")
+    psql(db, f"DELETE FROM payments WHERE id = {pay}")
+    psql(db, "INSERT INTO customers (id, email, email_key) VALUES"
+         " (999999, 'x@y', 'x@y')")
+    meta_user = psql(db, "SELECT min(id) FROM customers WHERE meta <> '{}'")
+    psql(db, f"UPDATE customers SET meta = meta || '{{\"k\": \"v\"}}'"
+         f" WHERE id = {meta_user}")
     r = migrate("verify", src, db, check_rc=1)
     check("verify: a changed total is a difference",
           f"DIFF invoices {first}: values differ" in r.stdout, True)
+    check("verify: a changed meta is a difference",
+          f"DIFF users {meta_user}: values differ" in r.stdout, True)
+    check("verify: a missing row is a difference",
+          f"DIFF payments {pay}: missing in the target" in r.stdout, True)
+    check("verify: an extra row is a difference",
+          "DIFF users 999999: in the target, not in the source" in r.stdout,
+          True)
+    psql(db, "DELETE FROM customers WHERE id = 999999")
+    psql(db, f"UPDATE customers SET meta = meta - 'k' WHERE id = {meta_user}")
+    psql(db, "INSERT INTO payments SELECT * FROM json_populate_record("
+         f"NULL::payments, '{saved}')")
     check("verify: a lost quarantine row is a difference",
           "not in the quarantine" in r.stdout, True)
     check("verify: ... and the money differs",
