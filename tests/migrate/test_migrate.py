@@ -771,7 +771,8 @@ def safety(tmp, legacy):
                               "scripts", "run_migration.sh")
         one = subprocess.run([PG_SH, "createdb", pg, "one"], check=True,
                              capture_output=True, text=True).stdout.strip()
-        r = subprocess.run([script, "--source", src, "--target", one],
+        r = subprocess.run([script, "--source", src, "--target", one,
+                            "--log", tmp + "/run_migration.log"],
                            capture_output=True, text=True,
                            env=dict(os.environ, BILLING_MIGRATE=MIGRATE))
         check("run_migration.sh: exit status", r.returncode, 0)
