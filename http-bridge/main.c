@@ -19,6 +19,7 @@
 
 #include "../rules/caltime.h"
 #include "../util/log.h"
+#include "../util/prom.h"
 #include "http.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:8091"
@@ -51,25 +52,6 @@ usage(void)
 	    "  --key-cache-s N        trust an accepted API key for N s,"
 	    " default 10  BILLING_HTTP_KEY_CACHE_S\n"
 	    "  --log-level LEVEL      default info  BILLING_LOG_LEVEL\n");
-}
-
-static int
-parse_listen(const char *v, bridge_config *cfg)
-{
-	const char *colon = strrchr(v, ':');
-	char *end;
-	unsigned long port;
-
-	if (colon == NULL || (size_t) (colon - v) >= sizeof(cfg->host) ||
-	    colon == v)
-		return (-1);
-	port = strtoul(colon + 1, &end, 10);
-	if (*end != '\0' || colon[1] == '\0' || port == 0 || port > 65535)
-		return (-1);
-	memcpy(cfg->host, v, (size_t) (colon - v));
-	cfg->host[colon - v] = '\0';
-	cfg->port = (unsigned) port;
-	return (0);
 }
 
 static int
@@ -161,7 +143,9 @@ configure(bridge_config *cfg, int argc, char **argv)
 			return (-1);
 		}
 	}
-	if (optind < argc || parse_listen(listen, cfg) != 0) {
+	if (optind < argc ||
+	    prom_parse_listen(
+	        listen, cfg->host, sizeof(cfg->host), &cfg->port) != 0) {
 		usage();
 		return (-1);
 	}

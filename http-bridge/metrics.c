@@ -12,13 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/prom.h"
 #include "metrics.h"
-
-/* Bucket bounds in microseconds (Prometheus "le", in seconds). */
-static const int64_t bounds_us[] = { 250, 500, 1000, 2500, 5000, 10000, 25000,
-	50000, 100000, 250000, 500000, 1000000, 2500000, 5000000, 10000000,
-	30000000 };
-#define NBOUNDS (sizeof(bounds_us) / sizeof(bounds_us[0]))
 
 /*
  * Enough for every endpoint x action x status the bridge can answer;
@@ -36,9 +31,7 @@ typedef struct series {
 
 typedef struct histogram {
 	const char *endpoint;
-	uint64_t buckets[NBOUNDS]; /* not cumulative here */
-	uint64_t n;
-	int64_t sum_us;
+	prom_hist h;
 } histogram;
 
 struct metrics {
@@ -109,7 +102,6 @@ static void
 observe(metrics *m, const char *endpoint, int64_t us)
 {
 	histogram *h = NULL;
-	size_t b;
 
 	for (size_t i = 0; i < m->nh && h == NULL; i++) {
 		if (m->h[i].endpoint == endpoint)
@@ -121,12 +113,7 @@ observe(metrics *m, const char *endpoint, int64_t us)
 		h = &m->h[m->nh++];
 		h->endpoint = endpoint;
 	}
-	for (b = 0; b < NBOUNDS && us > bounds_us[b]; b++)
-		;
-	if (b < NBOUNDS)
-		h->buckets[b]++;
-	h->n++;
-	h->sum_us += us;
+	prom_hist_observe(&h->h, us);
 }
 
 void
@@ -151,65 +138,17 @@ metrics_key_lookup(metrics *m, int cached)
 	pthread_mutex_unlock(&m->mu);
 }
 
-/* A growing text buffer; sticky failure. */
-typedef struct tbuf {
-	char *p;
-	size_t len, cap;
-	bool failed;
-} tbuf;
-
-static void tb_printf(tbuf *t, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
 static void
-tb_printf(tbuf *t, const char *fmt, ...)
+render_requests(metrics *m, prom_buf *t)
 {
-	va_list ap;
-	int n;
-
-	if (t->failed)
-		return;
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(t->p + t->len, t->cap - t->len, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			t->failed = true;
-			return;
-		}
-		if ((size_t) n < t->cap - t->len) {
-			t->len += (size_t) n;
-			return;
-		}
-		char *np = realloc(t->p, t->cap * 2 + (size_t) n);
-
-		if (np == NULL) {
-			t->failed = true;
-			return;
-		}
-		t->p = np;
-		t->cap = t->cap * 2 + (size_t) n;
-	}
-}
-
-/* Microseconds as seconds, exactly: "0.000250". */
-static void
-tb_seconds(tbuf *t, int64_t us)
-{
-	tb_printf(t, "%" PRId64 ".%06" PRId64, us / 1000000, us % 1000000);
-}
-
-static void
-render_requests(metrics *m, tbuf *t)
-{
-	tb_printf(t,
+	prom_printf(t,
 	    "# HELP billing_bridge_requests_total HTTP requests answered, by "
 	    "endpoint, action and status.\n"
 	    "# TYPE billing_bridge_requests_total counter\n");
 	for (size_t i = 0; i < m->ns; i++) {
 		series *x = &m->s[i];
 
-		tb_printf(t,
+		prom_printf(t,
 		    "billing_bridge_requests_total{endpoint=\"%s\",action="
 		    "\"%s\",status=\"%d\"} %" PRIu64 "\n",
 		    x->endpoint, x->action, x->status, x->n);
@@ -217,50 +156,28 @@ render_requests(metrics *m, tbuf *t)
 }
 
 static void
-render_histograms(metrics *m, tbuf *t)
+render_histograms(metrics *m, prom_buf *t)
 {
-	tb_printf(t,
+	prom_printf(t,
 	    "# HELP billing_bridge_request_duration_seconds Time from the "
 	    "request line to the answer, by endpoint.\n"
 	    "# TYPE billing_bridge_request_duration_seconds histogram\n");
-	for (size_t i = 0; i < m->nh; i++) {
-		histogram *h = &m->h[i];
-		uint64_t cum = 0;
-
-		for (size_t b = 0; b < NBOUNDS; b++) {
-			cum += h->buckets[b];
-			tb_printf(t,
-			    "billing_bridge_request_duration_seconds_bucket{"
-			    "endpoint=\"%s\",le=\"",
-			    h->endpoint);
-			tb_seconds(t, bounds_us[b]);
-			tb_printf(t, "\"} %" PRIu64 "\n", cum);
-		}
-		tb_printf(t,
-		    "billing_bridge_request_duration_seconds_bucket{endpoint="
-		    "\"%s\",le=\"+Inf\"} %" PRIu64 "\n"
-		    "billing_bridge_request_duration_seconds_sum{endpoint="
-		    "\"%s\"} ",
-		    h->endpoint, h->n, h->endpoint);
-		tb_seconds(t, h->sum_us);
-		tb_printf(t,
-		    "\nbilling_bridge_request_duration_seconds_count{endpoint="
-		    "\"%s\"} %" PRIu64 "\n",
-		    h->endpoint, h->n);
-	}
+	for (size_t i = 0; i < m->nh; i++)
+		prom_hist_render(t, "billing_bridge_request_duration_seconds",
+		    "endpoint", m->h[i].endpoint, &m->h[i].h);
 }
 
 int
 metrics_render(metrics *m, char **out, size_t *len)
 {
-	tbuf t = { malloc(8192), 0, 8192, false };
+	prom_buf t;
 
-	if (t.p == NULL)
+	if (prom_buf_init(&t) != 0)
 		return (-1);
 	pthread_mutex_lock(&m->mu);
 	render_requests(m, &t);
 	render_histograms(m, &t);
-	tb_printf(&t,
+	prom_printf(&t,
 	    "# HELP billing_bridge_requests_in_flight Requests being "
 	    "answered.\n"
 	    "# TYPE billing_bridge_requests_in_flight gauge\n"
@@ -278,11 +195,5 @@ metrics_render(metrics *m, char **out, size_t *len)
 	    "billing_bridge_metrics_dropped_series_total %" PRIu64 "\n",
 	    m->in_flight, m->key_hits, m->key_misses, m->dropped_series);
 	pthread_mutex_unlock(&m->mu);
-	if (t.failed) {
-		free(t.p);
-		return (-1);
-	}
-	*out = t.p;
-	*len = t.len;
-	return (0);
+	return (prom_buf_finish(&t, out, len));
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../rules/caltime.h"
+#include "../util/prom.h"
 #include "config.h"
 
 #define DEFAULT_LISTEN "tcp://127.0.0.1:7070"
@@ -51,6 +52,8 @@ srv_config_usage(const char *prog)
 	    " transaction (default %d)  BILLING_RUN_BATCH\n"
 	    "  --run-parallel N       connections working on one"
 	    " RunCycle (default %d)  BILLING_RUN_PARALLEL\n"
+	    "  --metrics-listen HOST:PORT  serve /metrics and /healthz"
+	    " over HTTP (default off)  BILLING_METRICS_LISTEN\n"
 	    "  --help, --version\n",
 	    prog, prog, prog, DEFAULT_WORKERS, DEFAULT_SCHEDULE_S,
 	    DEFAULT_RUN_BATCH, DEFAULT_RUN_PARALLEL);
@@ -145,6 +148,8 @@ from_env(srv_config *cfg)
 	    parse_int("BILLING_RUN_BATCH", v, 1, 10000, &cfg->run_batch) != 0)
 		return (-1);
 	cfg->database_url = getenv("BILLING_DATABASE_URL");
+	if ((v = getenv("BILLING_METRICS_LISTEN")) != NULL && *v != '\0')
+		cfg->metrics_listen = v;
 	cfg->tls_cert_key_file = getenv("BILLING_TLS_CERT_KEY");
 	if ((v = getenv("BILLING_WORKERS")) != NULL && *v != '\0' &&
 	    parse_int("BILLING_WORKERS", v, 1, MAX_WORKERS, &cfg->workers) !=
@@ -186,6 +191,7 @@ srv_config_parse(srv_config *cfg, int argc, char **argv)
 		{ "job-workers", required_argument, NULL, 'j' },
 		{ "run-batch", required_argument, NULL, 'b' },
 		{ "run-parallel", required_argument, NULL, 'P' },
+		{ "metrics-listen", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -278,6 +284,9 @@ srv_config_parse(srv_config *cfg, int argc, char **argv)
 			        &cfg->run_parallel) != 0)
 				return (-1);
 			break;
+		case 'M':
+			cfg->metrics_listen = optarg;
+			break;
 		case 'h':
 			cfg->command = SRV_HELP;
 			return (0);
@@ -306,6 +315,15 @@ srv_config_parse(srv_config *cfg, int argc, char **argv)
 		     u != NULL; u = strtok_r(NULL, ",", &save))
 			if (add_listen(cfg, u) != 0)
 				return (-1);
+	}
+	if (cfg->metrics_listen != NULL &&
+	    prom_parse_listen(cfg->metrics_listen, cfg->metrics_host,
+	        sizeof(cfg->metrics_host), &cfg->metrics_port) != 0) {
+		fprintf(stderr,
+		    "billing-server: --metrics-listen must be HOST:PORT, not "
+		    "'%s'\n",
+		    cfg->metrics_listen);
+		return (-1);
 	}
 	/* A run at the real time would bill years of test periods. */
 	if (cfg->schedule_s < 0)

@@ -36,7 +36,10 @@ typedef struct srv_config {
 	int job_workers;               /* background job threads */
 	int run_batch;                 /* subscriptions per run transaction */
 	int run_parallel;              /* connections of one RunCycle */
-	char *listen_buf;              /* owns the BILLING_LISTEN copy */
+	const char *metrics_listen;    /* HOST:PORT of /metrics; NULL: off */
+	char metrics_host[64];
+	unsigned metrics_port;
+	char *listen_buf; /* owns the BILLING_LISTEN copy */
 } srv_config;
 
 /*

@@ -261,6 +261,9 @@ dispatch_frame(dispatch_worker *w, const uint8_t *buf, size_t len)
 		run(w, &call, req, &resp);
 	reply = encode(w, &call, resp);
 	log_call(w, &call);
+	if (w->metrics != NULL)
+		srv_metrics_call(w->metrics, call.method, call.status.code,
+		    db_now_us() - call.start_us);
 
 	call_release_results(&call);
 	db_pool_give(w->pool, call.db);

@@ -30,6 +30,7 @@
 #include "billing_server_dispatch.h"
 #include "config.h"
 #include "db.h"
+#include "metrics.h"
 
 #define DISPATCH_MAX_ATTEMPTS 3
 
@@ -39,6 +40,7 @@ typedef struct dispatch_worker {
 	db_pool *pool; /* the server's connections */
 	const billing_server_impl *impl;
 	const srv_config *cfg; /* timeouts, test clock */
+	srv_metrics *metrics;  /* NULL: not counted */
 } dispatch_worker;
 
 void dispatch_worker_init(dispatch_worker *w, int id, db_pool *pool,

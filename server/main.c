@@ -13,6 +13,7 @@
 #include "../util/log.h"
 #include "config.h"
 #include "handlers.h"
+#include "metrics.h"
 #include "migrate.h"
 #include "server.h"
 #include "worker.h"
@@ -55,6 +56,8 @@ serve(const srv_config *cfg, bool rpc)
 	sigset_t set;
 	srv *s = NULL;
 	worker *w = NULL;
+	srv_metrics_http *mh = NULL;
+	int rv = 1;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
@@ -63,19 +66,29 @@ serve(const srv_config *cfg, bool rpc)
 	/* Before any thread starts, so that every thread inherits it. */
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
-	if (rpc && srv_start(&s, cfg, &handlers_impl) != 0)
-		return (1);
+	if (cfg->metrics_listen != NULL &&
+	    srv_metrics_http_start(&mh, cfg) != 0)
+		goto out;
+	if (rpc &&
+	    srv_start(
+	        &s, cfg, &handlers_impl, srv_metrics_http_counters(mh)) != 0)
+		goto out;
 	if (worker_start(&w, cfg) != 0) {
-		if (s != NULL)
-			srv_stop(s);
-		return (1);
+		w = NULL; /* worker_start cleaned up */
+		goto out;
 	}
 	wait_for_stop(&set);
+	rv = 0;
+out:
 	if (s != NULL)
 		srv_stop(s);
-	worker_stop(w);
-	log_printf(LOG_INFO, "msg=\"stopped\"");
-	return (0);
+	if (w != NULL)
+		worker_stop(w);
+	/* After the workers: they count their last calls in it. */
+	srv_metrics_http_stop(mh);
+	if (rv == 0)
+		log_printf(LOG_INFO, "msg=\"stopped\"");
+	return (rv);
 }
 
 int

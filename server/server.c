@@ -121,12 +121,13 @@ listen_on(srv *s, const srv_config *cfg, const char *url)
 
 static int
 start_worker(srv *s, worker *w, int id, const srv_config *cfg,
-    const billing_server_impl *impl)
+    const billing_server_impl *impl, srv_metrics *m)
 {
 	int rv;
 
 	w->s = s;
 	dispatch_worker_init(&w->d, id, &s->pool, impl, cfg);
+	w->d.metrics = m;
 	if ((rv = nng_ctx_open(&w->ctx, s->sock)) != 0 ||
 	    (rv = nng_aio_alloc(&w->aio, NULL, NULL)) != 0) {
 		log_printf(LOG_ERROR,
@@ -144,7 +145,8 @@ start_worker(srv *s, worker *w, int id, const srv_config *cfg,
 }
 
 int
-srv_start(srv **out, const srv_config *cfg, const billing_server_impl *impl)
+srv_start(srv **out, const srv_config *cfg, const billing_server_impl *impl,
+    srv_metrics *m)
 {
 	srv *s;
 	int rv;
@@ -181,7 +183,7 @@ srv_start(srv **out, const srv_config *cfg, const billing_server_impl *impl)
 	nng_socket_set_size(s->sock, NNG_OPT_RECVMAXSZ, RPC_RECV_LIMIT_BYTES);
 
 	for (int i = 0; i < cfg->workers; i++)
-		if (start_worker(s, &s->workers[i], i, cfg, impl) != 0)
+		if (start_worker(s, &s->workers[i], i, cfg, impl, m) != 0)
 			goto fail;
 	for (int i = 0; i < cfg->n_listen; i++)
 		if (listen_on(s, cfg, cfg->listen[i]) != 0)

@@ -13,15 +13,17 @@
 
 #include "billing_server_dispatch.h"
 #include "config.h"
+#include "metrics.h"
 
 typedef struct srv srv;
 
 /*
- * Opens the socket, starts the listeners and the workers. Returns 0 and
- * sets *out, or -1 after logging why (a URL that cannot be listened on).
+ * Opens the socket, starts the listeners and the workers, which count
+ * their calls in m (may be NULL). Returns 0 and sets *out, or -1 after
+ * logging why (a URL that cannot be listened on).
  */
-int srv_start(
-    srv **out, const srv_config *cfg, const billing_server_impl *impl);
+int srv_start(srv **out, const srv_config *cfg,
+    const billing_server_impl *impl, srv_metrics *m);
 
 /*
  * Graceful stop: closes the listeners, lets each worker finish the call

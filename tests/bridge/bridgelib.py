@@ -175,3 +175,27 @@ def finish(name):
         print(f"{name}: {len(FAILS)} of {CHECKS[0]} checks failed")
         sys.exit(1)
     print(f"{name}: all {CHECKS[0]} checks passed")
+
+
+def expect_true(what, ok, detail=""):
+    """A condition, with what to print when it does not hold."""
+    CHECKS[0] += 1
+    if ok:
+        print(f"ok   {what}", flush=True)
+    else:
+        fail(what, detail, "(the condition to hold)")
+    return ok
+
+
+def wait_listening(port, proc, what):
+    """Waits until 127.0.0.1:port accepts connections (10 s at most, or
+    until proc exits)."""
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.1).close()
+            return
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.05)
+    raise SystemExit(f"{what} did not start")

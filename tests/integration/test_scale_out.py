@@ -29,45 +29,22 @@ import time
 import urllib.parse
 import zoneinfo
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "bridge"))
+from bridgelib import (FAILS, expect_true, finish,  # noqa: E402
+                       free_port, psql, wait_listening)
+
 BRIDGE, SERVER, BILLCTL, PG_SH = sys.argv[1:5]
 KEY = "scale-out-key"
 SUBSCRIPTIONS = int(os.environ.get("SCALE_OUT_SUBSCRIPTIONS", "3000"))
 STREAMS = 4
-FAILS = []
 
 
-def check(what, ok, detail=""):
-    if not ok:
-        FAILS.append(what)
-        print(f"FAIL {what} {detail}", flush=True)
-    else:
-        print(f"ok   {what}", flush=True)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
-def wait_port(port, proc, what):
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.1).close()
-            return
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.05)
-    raise SystemExit(f"{what} did not start")
 
 
-def psql(db, sql):
-    return subprocess.run(["psql", "-XAtq", "-v", "ON_ERROR_STOP=1", db,
-                           "-c", sql], check=True, capture_output=True,
-                          text=True).stdout.strip()
 
 
 def berlin_ago(days):
@@ -138,7 +115,7 @@ class System:
                               "--test-clock", "--job-workers", "0"],
                              stderr=log)
         self.procs[name] = p
-        wait_port(self.ports[name], p, "billing-server " + name)
+        wait_listening(self.ports[name], p, "billing-server " + name)
 
     def start_worker(self, name):
         log = open(f"{self.tmp}/{name}.log", "a")
@@ -153,7 +130,7 @@ class System:
                               self.url("A") + "," + self.url("B"),
                               "--log-level", "warn"], stderr=log)
         self.procs["bridge"] = p
-        wait_port(self.http_port, p, "billing-bridge")
+        wait_listening(self.http_port, p, "billing-bridge")
 
     def kill9(self, name):
         p = self.procs.pop(name)
@@ -233,23 +210,23 @@ def test_kill_under_load(s):
     print(f"     {len(results)} requests, {len(failed)} failed at the kill",
           flush=True)
     in_flight = [r for r in failed if r[0] <= t_killed and r[1] >= t_kill]
-    check("requests made", len(results) > 200, len(results))
-    check("A served before the kill", before > 0, before)
-    check("only requests in flight at the kill failed",
+    expect_true("requests made", len(results) > 200, len(results))
+    expect_true("A served before the kill", before > 0, before)
+    expect_true("only requests in flight at the kill failed",
           len(failed) == len(in_flight), failed)
-    check("at most one failure per stream", len(failed) <= STREAMS, failed)
-    check("only writes failed, with 503",
+    expect_true("at most one failure per stream", len(failed) <= STREAMS, failed)
+    expect_true("only writes failed, with 503",
           all(r[2] == "write" and r[3] == 503 for r in failed), failed)
     after = [r for r in results if r[0] > t_killed + 0.1]
-    check("requests after the kill all succeeded",
+    expect_true("requests after the kill all succeeded",
           len(after) > 100 and all(r[4] for r in after), len(after))
-    check("A serves again after its restart",
+    expect_true("A serves again after its restart",
           served_ok(s, "A") > restarted, (restarted, served_ok(s, "A")))
     # Every write that succeeded is there once; a failed one at most once.
     ok_writes = sum(1 for r in results if r[2] == "write" and r[4])
     rows = int(psql(s.db, "SELECT count(*) FROM customers WHERE email LIKE"
                           " '%@scale.example'"))
-    check("every successful write applied once",
+    expect_true("every successful write applied once",
           ok_writes <= rows <= ok_writes + len(failed),
           f"{rows} rows, {ok_writes} successful writes")
 
@@ -289,7 +266,7 @@ def make_subscriptions(s, n):
         t.start()
     for t in threads:
         t.join()
-    check("subscriptions created", not errors, errors[:3])
+    expect_true("subscriptions created", not errors, errors[:3])
 
 
 def test_shared_billing_run(s):
@@ -301,7 +278,7 @@ def test_shared_billing_run(s):
     psql(s.db, "UPDATE invoices SET status = 'paid', paid_at = now()")
     due = int(psql(s.db, "SELECT count(*) FROM subscriptions WHERE"
                          " current_period_end <= now()"))
-    check("all subscriptions due", due == SUBSCRIPTIONS, due)
+    expect_true("all subscriptions due", due == SUBSCRIPTIONS, due)
     s.start_worker("worker1")
     s.start_worker("worker2")
     # Two billing-run jobs due at once (as two schedule slots would be):
@@ -319,8 +296,8 @@ def test_shared_billing_run(s):
         if left == 0 and running == 0:
             break
         time.sleep(0.5)
-    check("every subscription renewed up to now", left == 0, left)
-    check("both workers stop cleanly",
+    expect_true("every subscription renewed up to now", left == 0, left)
+    expect_true("both workers stop cleanly",
           s.stop("worker1") == 0 and s.stop("worker2") == 0)
 
     # Every period exactly once: per subscription, the invoices' periods
@@ -336,7 +313,7 @@ def test_shared_billing_run(s):
           WINDOW w AS (PARTITION BY i.subscription_id
                        ORDER BY i.period_start))
         SELECT count(*) FROM p WHERE n > 1 AND period_start <> prev_end""")
-    check("periods follow each other (no gap, no overlap)", bad == "0", bad)
+    expect_true("periods follow each other (no gap, no overlap)", bad == "0", bad)
     bad = psql(s.db, """
         SELECT count(*) FROM subscriptions s
           JOIN plans pl ON pl.id = s.plan_id AND pl.code = 'scale'
@@ -350,12 +327,12 @@ def test_shared_billing_run(s):
             OR i.last <> (s.current_period_end
                           AT TIME ZONE 'Europe/Berlin')::date
             OR s.status <> 'active'""")
-    check("each subscription billed from its start to now, once", bad == "0",
+    expect_true("each subscription billed from its start to now, once", bad == "0",
           bad)
     renewed = int(psql(s.db, "SELECT coalesce(sum(renewed), 0) FROM"
                              " billing_runs"))
     invoices = int(psql(s.db, "SELECT count(*) FROM invoices"))
-    check("the runs' counts add up",
+    expect_true("the runs' counts add up",
           renewed == invoices - SUBSCRIPTIONS, (renewed, invoices))
     # Gapless numbers, per year, ending at the sequence's last number.
     bad = psql(s.db, """
@@ -366,7 +343,7 @@ def test_shared_billing_run(s):
             FROM invoices GROUP BY 1) g
           LEFT JOIN invoice_sequences q ON q.year = g.y
          WHERE g.n <> g.hi OR g.lo <> 1 OR q.last_no IS DISTINCT FROM g.hi""")
-    check("invoice numbers gapless", bad == "0", bad)
+    expect_true("invoice numbers gapless", bad == "0", bad)
     # Shared: both worker processes renewed subscriptions.
     workers = psql(s.db, """
         SELECT count(DISTINCT split_part(j.worker, ':', 2))
@@ -377,10 +354,10 @@ def test_shared_billing_run(s):
                      " (r.finished_at - r.started_at) FROM billing_runs r"
                      " JOIN jobs j ON j.id = r.job_id ORDER BY r.id"),
           flush=True)
-    check("both workers billed", workers == "2", workers)
+    expect_true("both workers billed", workers == "2", workers)
     failed = psql(s.db, "SELECT count(*) FROM billing_runs WHERE status <>"
                         " 'succeeded'")
-    check("no run failed", failed == "0", failed)
+    expect_true("no run failed", failed == "0", failed)
 
 
 def main():
@@ -399,10 +376,7 @@ def main():
         test_shared_billing_run(s)
     finally:
         s.close()
-    if FAILS:
-        print(f"test_scale_out: {len(FAILS)} checks failed")
-        sys.exit(1)
-    print("test_scale_out: all checks passed")
+    finish("test_scale_out")
 
 
 if __name__ == "__main__":
