@@ -1,21 +1,31 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the project builds, runs and tests with.
 # Idempotent: only missing packages are installed. Needs root (or sudo).
+#   scripts/install-deps.sh              everything (build, run, test)
+#   scripts/install-deps.sh --build-only what scripts/build.sh needs (the
+#                                        build stage of docker/Dockerfile)
 # The project runs its own private PostgreSQL (and MariaDB) instances; it
 # never uses the system-wide clusters these packages may create.
 set -euo pipefail
 
-PKGS=(
+BUILD_PKGS=(
 	build-essential cmake pkg-config git ca-certificates
 	libprotobuf-c-dev protobuf-c-compiler
 	libnng-dev
-	libpq-dev postgresql-15 postgresql-client-15
+	libpq-dev
 	libmicrohttpd-dev libcmocka-dev libjansson-dev
-	libmariadb-dev mariadb-server
+	libmariadb-dev
+)
+TEST_PKGS=(
+	postgresql-15 postgresql-client-15
+	mariadb-server
 	clang libclang-rt-14-dev
 	procps iproute2 openssl
 	wrk curl
+	python3 python3-yaml
 )
+PKGS=("${BUILD_PKGS[@]}")
+[ "${1:-}" = "--build-only" ] || PKGS+=("${TEST_PKGS[@]}")
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -17,7 +17,7 @@
 #include "db.h"
 #include "metrics.h"
 
-#define N_CODES 17                         /* gRPC's 0-16 */
+#define N_CODES 17                           /* gRPC's 0-16 */
 #define UNKNOWN_METHOD BILLING_METHODS_COUNT /* the row of unknown ones */
 #define SCRAPE_TIMEOUT_US 2000000
 
@@ -46,7 +46,8 @@ srv_metrics_call(srv_metrics *m, const billing_method *method, int code,
 static const char *
 method_label(unsigned i)
 {
-	return (i == UNKNOWN_METHOD ? "unknown" : billing_methods[i]->full_name);
+	return (
+	    i == UNKNOWN_METHOD ? "unknown" : billing_methods[i]->full_name);
 }
 
 void
@@ -114,7 +115,8 @@ static const struct {
 	    "Background jobs that used all their attempts." },
 	{ "billing_runs_succeeded_total", "counter",
 	    "Billing runs that succeeded." },
-	{ "billing_runs_failed_total", "counter", "Billing runs that failed." },
+	{ "billing_runs_failed_total", "counter",
+	    "Billing runs that failed." },
 	{ "billing_runs_running", "gauge", "Billing runs under way." },
 	{ "billing_run_invoices_created_total", "counter",
 	    "Invoices created by billing runs." },
@@ -153,7 +155,8 @@ render_gauges(srv_metrics_http *h, prom_buf *b)
 		rv = 0;
 	} else
 		log_printf(LOG_WARN,
-		    "msg=\"metrics: database gauges unavailable\" error=\"%s\"",
+		    "msg=\"metrics: database gauges unavailable\" "
+		    "error=\"%s\"",
 		    st.message != NULL ? st.message : "unexpected result");
 	if (res != NULL)
 		PQclear(res);
@@ -201,10 +204,10 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 			return (MHD_NO);
 		db_up = render_gauges(h, &b) == 0;
 		free(b.p);
-		return (db_up ? send_text(c, 200, "ok\n", 3,
-		                    MHD_RESPMEM_PERSISTENT)
-		              : send_text(c, 503, "database unavailable\n", 21,
-		                    MHD_RESPMEM_PERSISTENT));
+		return (db_up
+		        ? send_text(c, 200, "ok\n", 3, MHD_RESPMEM_PERSISTENT)
+		        : send_text(c, 503, "database unavailable\n", 21,
+		              MHD_RESPMEM_PERSISTENT));
 	}
 	if (strcmp(url, "/metrics") != 0)
 		return (send_text(
@@ -248,11 +251,10 @@ srv_metrics_http_start(srv_metrics_http **out, const srv_config *cfg)
 		return (-1);
 	}
 	/* One thread: scrapes are rare, and the connection is its own. */
-	h->d = MHD_start_daemon(
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL, cfg->metrics_port,
-	    NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR, &sa,
-	    MHD_OPTION_CONNECTION_LIMIT, 16, MHD_OPTION_CONNECTION_TIMEOUT,
-	    10, MHD_OPTION_END);
+	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
+	    cfg->metrics_port, NULL, NULL, handler, h, MHD_OPTION_SOCK_ADDR,
+	    &sa, MHD_OPTION_CONNECTION_LIMIT, 16,
+	    MHD_OPTION_CONNECTION_TIMEOUT, 10, MHD_OPTION_END);
 	if (h->d == NULL) {
 		log_printf(LOG_ERROR,
 		    "msg=\"cannot listen for metrics\" host=%s port=%u",

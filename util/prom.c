@@ -96,7 +96,8 @@ prom_hist_render(prom_buf *b, const char *name, const char *label,
 
 	for (size_t i = 0; i < PROM_NBOUNDS; i++) {
 		cum += h->buckets[i];
-		prom_printf(b, "%s_bucket{%s=\"%s\",le=\"", name, label, value);
+		prom_printf(
+		    b, "%s_bucket{%s=\"%s\",le=\"", name, label, value);
 		prom_seconds(b, prom_bounds_us[i]);
 		prom_printf(b, "\"} %" PRIu64 "\n", cum);
 	}

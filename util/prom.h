@@ -55,7 +55,6 @@ void prom_hist_render(prom_buf *b, const char *name, const char *label,
  * Parses "HOST:PORT" (an IPv4 address and a port 1-65535) into host
  * (cap bytes) and *port. Returns 0 or -1.
  */
-int prom_parse_listen(
-    const char *v, char *host, size_t cap, unsigned *port);
+int prom_parse_listen(const char *v, char *host, size_t cap, unsigned *port);
 
 #endif /* UTIL_PROM_H */
