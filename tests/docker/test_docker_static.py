@@ -501,7 +501,25 @@ def check_pgadmin_and_legacy():
                       ["BILLING_DATABASE_URL"]))
 
 
+def check_operations_doc():
+    """docs/operations.md names every flag and variable of the server
+    and the bridge, as their --help and sources have them."""
+    doc = read(os.path.join(SRC, "docs/operations.md"))
+    for target in ("server", "bridge"):
+        binary, dirs = PROGRAMS[target]
+        helps = help_text(os.path.join(BUILD, binary))
+        for flag in set(re.findall(r'(?<![\w-])(--[a-z][a-z-]+)', helps)):
+            check(f"docs/operations.md names {binary} {flag}",
+                  f"`{flag}" in doc)
+        for var in set(re.findall(r'getenv\("(BILLING_[A-Z_]+)"\)|'
+                                  r'env\("(BILLING_[A-Z_]+)"',
+                                  sources(dirs))):
+            var = var[0] or var[1]
+            check(f"docs/operations.md names {var}", f"`{var}`" in doc)
+
+
 def main():
+    check_operations_doc()
     check_interpolation()
     check_services()
     stages = dockerfile_stages()
