@@ -252,6 +252,56 @@ billing_plans_list(billing_client *c,
 }
 
 int
+billing_rollout_get_config(billing_client *c,
+    const Billing__V1__GetRolloutConfigRequest *req,
+    Billing__V1__RolloutConfig **out,
+    const billing_call_opts *opts, billing_status *st)
+{
+	return (billing_client_call(c, &billing_method_rollout_get_config,
+	    &req->base, (ProtobufCMessage **) out, opts, st));
+}
+
+int
+billing_rollout_get_status(billing_client *c,
+    const Billing__V1__GetRolloutStatusRequest *req,
+    Billing__V1__GetRolloutStatusResponse **out,
+    const billing_call_opts *opts, billing_status *st)
+{
+	return (billing_client_call(c, &billing_method_rollout_get_status,
+	    &req->base, (ProtobufCMessage **) out, opts, st));
+}
+
+int
+billing_rollout_list_diffs(billing_client *c,
+    const Billing__V1__ListRolloutDiffsRequest *req,
+    Billing__V1__ListRolloutDiffsResponse **out,
+    const billing_call_opts *opts, billing_status *st)
+{
+	return (billing_client_call(c, &billing_method_rollout_list_diffs,
+	    &req->base, (ProtobufCMessage **) out, opts, st));
+}
+
+int
+billing_rollout_record_diffs(billing_client *c,
+    const Billing__V1__RecordRolloutDiffsRequest *req,
+    Billing__V1__RecordRolloutDiffsResponse **out,
+    const billing_call_opts *opts, billing_status *st)
+{
+	return (billing_client_call(c, &billing_method_rollout_record_diffs,
+	    &req->base, (ProtobufCMessage **) out, opts, st));
+}
+
+int
+billing_rollout_set_config(billing_client *c,
+    const Billing__V1__SetRolloutConfigRequest *req,
+    Billing__V1__RolloutConfig **out,
+    const billing_call_opts *opts, billing_status *st)
+{
+	return (billing_client_call(c, &billing_method_rollout_set_config,
+	    &req->base, (ProtobufCMessage **) out, opts, st));
+}
+
+int
 billing_subscriptions_cancel(billing_client *c,
     const Billing__V1__CancelSubscriptionRequest *req,
     Billing__V1__Subscription **out,

@@ -185,6 +185,41 @@ billing_plans_list(billing_client *c,
     Billing__V1__ListPlansResponse **out,
     const billing_call_opts *opts, billing_status *st);
 
+/* /billing.v1.Rollout/GetConfig (read-only) */
+int
+billing_rollout_get_config(billing_client *c,
+    const Billing__V1__GetRolloutConfigRequest *req,
+    Billing__V1__RolloutConfig **out,
+    const billing_call_opts *opts, billing_status *st);
+
+/* /billing.v1.Rollout/GetStatus (read-only) */
+int
+billing_rollout_get_status(billing_client *c,
+    const Billing__V1__GetRolloutStatusRequest *req,
+    Billing__V1__GetRolloutStatusResponse **out,
+    const billing_call_opts *opts, billing_status *st);
+
+/* /billing.v1.Rollout/ListDiffs (read-only) */
+int
+billing_rollout_list_diffs(billing_client *c,
+    const Billing__V1__ListRolloutDiffsRequest *req,
+    Billing__V1__ListRolloutDiffsResponse **out,
+    const billing_call_opts *opts, billing_status *st);
+
+/* /billing.v1.Rollout/RecordDiffs */
+int
+billing_rollout_record_diffs(billing_client *c,
+    const Billing__V1__RecordRolloutDiffsRequest *req,
+    Billing__V1__RecordRolloutDiffsResponse **out,
+    const billing_call_opts *opts, billing_status *st);
+
+/* /billing.v1.Rollout/SetConfig */
+int
+billing_rollout_set_config(billing_client *c,
+    const Billing__V1__SetRolloutConfigRequest *req,
+    Billing__V1__RolloutConfig **out,
+    const billing_call_opts *opts, billing_status *st);
+
 /* /billing.v1.Subscriptions/Cancel */
 int
 billing_subscriptions_cancel(billing_client *c,

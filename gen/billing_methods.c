@@ -251,11 +251,61 @@ const billing_method billing_method_plans_list = {
 	.read_only = true,
 };
 
+const billing_method billing_method_rollout_get_config = {
+	.full_name = "/billing.v1.Rollout/GetConfig",
+	.service = &billing__v1__rollout__descriptor,
+	.index = 1,
+	.id = 25,
+	.input = &billing__v1__get_rollout_config_request__descriptor,
+	.output = &billing__v1__rollout_config__descriptor,
+	.read_only = true,
+};
+
+const billing_method billing_method_rollout_get_status = {
+	.full_name = "/billing.v1.Rollout/GetStatus",
+	.service = &billing__v1__rollout__descriptor,
+	.index = 3,
+	.id = 26,
+	.input = &billing__v1__get_rollout_status_request__descriptor,
+	.output = &billing__v1__get_rollout_status_response__descriptor,
+	.read_only = true,
+};
+
+const billing_method billing_method_rollout_list_diffs = {
+	.full_name = "/billing.v1.Rollout/ListDiffs",
+	.service = &billing__v1__rollout__descriptor,
+	.index = 4,
+	.id = 27,
+	.input = &billing__v1__list_rollout_diffs_request__descriptor,
+	.output = &billing__v1__list_rollout_diffs_response__descriptor,
+	.read_only = true,
+};
+
+const billing_method billing_method_rollout_record_diffs = {
+	.full_name = "/billing.v1.Rollout/RecordDiffs",
+	.service = &billing__v1__rollout__descriptor,
+	.index = 2,
+	.id = 28,
+	.input = &billing__v1__record_rollout_diffs_request__descriptor,
+	.output = &billing__v1__record_rollout_diffs_response__descriptor,
+	.read_only = false,
+};
+
+const billing_method billing_method_rollout_set_config = {
+	.full_name = "/billing.v1.Rollout/SetConfig",
+	.service = &billing__v1__rollout__descriptor,
+	.index = 0,
+	.id = 29,
+	.input = &billing__v1__set_rollout_config_request__descriptor,
+	.output = &billing__v1__rollout_config__descriptor,
+	.read_only = false,
+};
+
 const billing_method billing_method_subscriptions_cancel = {
 	.full_name = "/billing.v1.Subscriptions/Cancel",
 	.service = &billing__v1__subscriptions__descriptor,
 	.index = 3,
-	.id = 25,
+	.id = 30,
 	.input = &billing__v1__cancel_subscription_request__descriptor,
 	.output = &billing__v1__subscription__descriptor,
 	.read_only = false,
@@ -265,7 +315,7 @@ const billing_method billing_method_subscriptions_change_plan = {
 	.full_name = "/billing.v1.Subscriptions/ChangePlan",
 	.service = &billing__v1__subscriptions__descriptor,
 	.index = 5,
-	.id = 26,
+	.id = 31,
 	.input = &billing__v1__change_plan_request__descriptor,
 	.output = &billing__v1__subscription_result__descriptor,
 	.read_only = false,
@@ -275,7 +325,7 @@ const billing_method billing_method_subscriptions_create = {
 	.full_name = "/billing.v1.Subscriptions/Create",
 	.service = &billing__v1__subscriptions__descriptor,
 	.index = 0,
-	.id = 27,
+	.id = 32,
 	.input = &billing__v1__create_subscription_request__descriptor,
 	.output = &billing__v1__subscription_result__descriptor,
 	.read_only = false,
@@ -285,7 +335,7 @@ const billing_method billing_method_subscriptions_get = {
 	.full_name = "/billing.v1.Subscriptions/Get",
 	.service = &billing__v1__subscriptions__descriptor,
 	.index = 1,
-	.id = 28,
+	.id = 33,
 	.input = &billing__v1__get_subscription_request__descriptor,
 	.output = &billing__v1__subscription__descriptor,
 	.read_only = true,
@@ -295,7 +345,7 @@ const billing_method billing_method_subscriptions_list = {
 	.full_name = "/billing.v1.Subscriptions/List",
 	.service = &billing__v1__subscriptions__descriptor,
 	.index = 2,
-	.id = 29,
+	.id = 34,
 	.input = &billing__v1__list_subscriptions_request__descriptor,
 	.output = &billing__v1__list_subscriptions_response__descriptor,
 	.read_only = true,
@@ -305,7 +355,7 @@ const billing_method billing_method_subscriptions_reactivate = {
 	.full_name = "/billing.v1.Subscriptions/Reactivate",
 	.service = &billing__v1__subscriptions__descriptor,
 	.index = 4,
-	.id = 30,
+	.id = 35,
 	.input = &billing__v1__reactivate_subscription_request__descriptor,
 	.output = &billing__v1__subscription__descriptor,
 	.read_only = false,
@@ -337,6 +387,11 @@ const billing_method *const billing_methods[BILLING_METHODS_COUNT] = {
 	&billing_method_plans_create,
 	&billing_method_plans_get,
 	&billing_method_plans_list,
+	&billing_method_rollout_get_config,
+	&billing_method_rollout_get_status,
+	&billing_method_rollout_list_diffs,
+	&billing_method_rollout_record_diffs,
+	&billing_method_rollout_set_config,
 	&billing_method_subscriptions_cancel,
 	&billing_method_subscriptions_change_plan,
 	&billing_method_subscriptions_create,
@@ -354,5 +409,6 @@ const ProtobufCServiceDescriptor *const billing_services[BILLING_SERVICES_COUNT]
 	&billing__v1__invoices__descriptor,
 	&billing__v1__payments__descriptor,
 	&billing__v1__plans__descriptor,
+	&billing__v1__rollout__descriptor,
 	&billing__v1__subscriptions__descriptor,
 };

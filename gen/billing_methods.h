@@ -15,6 +15,7 @@
 #include "billing/v1/invoices.pb-c.h"
 #include "billing/v1/payments.pb-c.h"
 #include "billing/v1/plans.pb-c.h"
+#include "billing/v1/rollout.pb-c.h"
 #include "billing/v1/subscriptions.pb-c.h"
 
 /* One RPC method: its wire name and message types. */
@@ -53,6 +54,11 @@ extern const billing_method billing_method_plans_archive;
 extern const billing_method billing_method_plans_create;
 extern const billing_method billing_method_plans_get;
 extern const billing_method billing_method_plans_list;
+extern const billing_method billing_method_rollout_get_config;
+extern const billing_method billing_method_rollout_get_status;
+extern const billing_method billing_method_rollout_list_diffs;
+extern const billing_method billing_method_rollout_record_diffs;
+extern const billing_method billing_method_rollout_set_config;
 extern const billing_method billing_method_subscriptions_cancel;
 extern const billing_method billing_method_subscriptions_change_plan;
 extern const billing_method billing_method_subscriptions_create;
@@ -61,10 +67,10 @@ extern const billing_method billing_method_subscriptions_list;
 extern const billing_method billing_method_subscriptions_reactivate;
 
 /* Every method, sorted by full_name. */
-#define BILLING_METHODS_COUNT 31
+#define BILLING_METHODS_COUNT 36
 extern const billing_method *const billing_methods[BILLING_METHODS_COUNT];
 
-#define BILLING_SERVICES_COUNT 9
+#define BILLING_SERVICES_COUNT 10
 extern const ProtobufCServiceDescriptor *const billing_services[BILLING_SERVICES_COUNT];
 
 #endif /* BILLING_METHODS_H */

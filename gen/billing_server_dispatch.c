@@ -377,6 +377,81 @@ invoke_plans_list(const billing_server_impl *impl,
 }
 
 static int
+invoke_rollout_get_config(const billing_server_impl *impl,
+    struct billing_server_call *call,
+    const ProtobufCMessage *req, ProtobufCMessage **resp)
+{
+	Billing__V1__RolloutConfig *out = NULL;
+	int rv;
+
+	if (impl->rollout == NULL || impl->rollout->get_config == NULL)
+		return (BILLING_DISPATCH_UNBOUND);
+	rv = impl->rollout->get_config(call, (const Billing__V1__GetRolloutConfigRequest *) req, &out);
+	*resp = (ProtobufCMessage *) out;
+	return (rv);
+}
+
+static int
+invoke_rollout_get_status(const billing_server_impl *impl,
+    struct billing_server_call *call,
+    const ProtobufCMessage *req, ProtobufCMessage **resp)
+{
+	Billing__V1__GetRolloutStatusResponse *out = NULL;
+	int rv;
+
+	if (impl->rollout == NULL || impl->rollout->get_status == NULL)
+		return (BILLING_DISPATCH_UNBOUND);
+	rv = impl->rollout->get_status(call, (const Billing__V1__GetRolloutStatusRequest *) req, &out);
+	*resp = (ProtobufCMessage *) out;
+	return (rv);
+}
+
+static int
+invoke_rollout_list_diffs(const billing_server_impl *impl,
+    struct billing_server_call *call,
+    const ProtobufCMessage *req, ProtobufCMessage **resp)
+{
+	Billing__V1__ListRolloutDiffsResponse *out = NULL;
+	int rv;
+
+	if (impl->rollout == NULL || impl->rollout->list_diffs == NULL)
+		return (BILLING_DISPATCH_UNBOUND);
+	rv = impl->rollout->list_diffs(call, (const Billing__V1__ListRolloutDiffsRequest *) req, &out);
+	*resp = (ProtobufCMessage *) out;
+	return (rv);
+}
+
+static int
+invoke_rollout_record_diffs(const billing_server_impl *impl,
+    struct billing_server_call *call,
+    const ProtobufCMessage *req, ProtobufCMessage **resp)
+{
+	Billing__V1__RecordRolloutDiffsResponse *out = NULL;
+	int rv;
+
+	if (impl->rollout == NULL || impl->rollout->record_diffs == NULL)
+		return (BILLING_DISPATCH_UNBOUND);
+	rv = impl->rollout->record_diffs(call, (const Billing__V1__RecordRolloutDiffsRequest *) req, &out);
+	*resp = (ProtobufCMessage *) out;
+	return (rv);
+}
+
+static int
+invoke_rollout_set_config(const billing_server_impl *impl,
+    struct billing_server_call *call,
+    const ProtobufCMessage *req, ProtobufCMessage **resp)
+{
+	Billing__V1__RolloutConfig *out = NULL;
+	int rv;
+
+	if (impl->rollout == NULL || impl->rollout->set_config == NULL)
+		return (BILLING_DISPATCH_UNBOUND);
+	rv = impl->rollout->set_config(call, (const Billing__V1__SetRolloutConfigRequest *) req, &out);
+	*resp = (ProtobufCMessage *) out;
+	return (rv);
+}
+
+static int
 invoke_subscriptions_cancel(const billing_server_impl *impl,
     struct billing_server_call *call,
     const ProtobufCMessage *req, ProtobufCMessage **resp)
@@ -492,6 +567,11 @@ const billing_invoker billing_invokers[BILLING_METHODS_COUNT] = {
 	invoke_plans_create,
 	invoke_plans_get,
 	invoke_plans_list,
+	invoke_rollout_get_config,
+	invoke_rollout_get_status,
+	invoke_rollout_list_diffs,
+	invoke_rollout_record_diffs,
+	invoke_rollout_set_config,
 	invoke_subscriptions_cancel,
 	invoke_subscriptions_change_plan,
 	invoke_subscriptions_create,

@@ -85,6 +85,19 @@ typedef struct billing_plans_impl {
 	    const Billing__V1__ArchivePlanRequest *, Billing__V1__Plan **);
 } billing_plans_impl;
 
+typedef struct billing_rollout_impl {
+	int (*set_config)(struct billing_server_call *,
+	    const Billing__V1__SetRolloutConfigRequest *, Billing__V1__RolloutConfig **);
+	int (*get_config)(struct billing_server_call *,
+	    const Billing__V1__GetRolloutConfigRequest *, Billing__V1__RolloutConfig **);
+	int (*record_diffs)(struct billing_server_call *,
+	    const Billing__V1__RecordRolloutDiffsRequest *, Billing__V1__RecordRolloutDiffsResponse **);
+	int (*get_status)(struct billing_server_call *,
+	    const Billing__V1__GetRolloutStatusRequest *, Billing__V1__GetRolloutStatusResponse **);
+	int (*list_diffs)(struct billing_server_call *,
+	    const Billing__V1__ListRolloutDiffsRequest *, Billing__V1__ListRolloutDiffsResponse **);
+} billing_rollout_impl;
+
 typedef struct billing_subscriptions_impl {
 	int (*create)(struct billing_server_call *,
 	    const Billing__V1__CreateSubscriptionRequest *, Billing__V1__SubscriptionResult **);
@@ -109,6 +122,7 @@ typedef struct billing_server_impl {
 	const billing_invoices_impl *invoices;
 	const billing_payments_impl *payments;
 	const billing_plans_impl *plans;
+	const billing_rollout_impl *rollout;
 	const billing_subscriptions_impl *subscriptions;
 } billing_server_impl;
 

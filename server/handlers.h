@@ -9,6 +9,7 @@
 extern const billing_api_keys_impl api_keys_impl;
 extern const billing_customers_impl customers_impl;
 extern const billing_plans_impl plans_impl;
+extern const billing_rollout_impl rollout_impl;
 extern const billing_events_impl events_impl;
 extern const billing_health_impl health_impl;
 extern const billing_invoices_impl invoices_impl;

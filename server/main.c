@@ -31,6 +31,7 @@ const billing_server_impl handlers_impl = {
 	.invoices = &invoices_impl,
 	.payments = &payments_impl,
 	.plans = &plans_impl,
+	.rollout = &rollout_impl,
 	.subscriptions = &subscriptions_impl,
 };
 

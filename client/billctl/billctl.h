@@ -54,6 +54,7 @@ typedef enum bctl_kind {
 
 #define BCTL_REQUIRED 0x1u
 #define BCTL_POSITIONAL 0x2u
+#define BCTL_REPEATED 0x4u /* repeatable: each value appended to field */
 
 typedef struct bctl_opt {
 	const char *name;    /* --name; for a positional, its metavar */
@@ -113,6 +114,7 @@ extern const bctl_group billing_group;
 extern const bctl_group events_group;
 extern const bctl_group health_group;
 extern const bctl_group api_keys_group;
+extern const bctl_group rollout_group;
 
 /*
  * cmd_subscriptions.c, cmd_invoices.c: a subscription or an invoice as

@@ -235,6 +235,11 @@ apply(const char *who, const bctl_opt *o, const char *text, json_t *req)
 		return (0);
 	}
 	}
+	if (v != NULL && (o->flags & BCTL_REPEATED) != 0) {
+		if (append_path(req, o->field, v) != 0)
+			return (bctl_usage_error("out of memory"));
+		return (0);
+	}
 	if (v == NULL || set_path(req, o->field, v) != 0)
 		return (bctl_usage_error("out of memory"));
 	return (0);
@@ -347,7 +352,8 @@ parse_args(
 			    is_global(a, nlen) ? " (global options go before "
 			                         "the command)"
 			                       : ""));
-		if (p->seen[idx] && o->kind != BCTL_META)
+		if (p->seen[idx] && o->kind != BCTL_META &&
+		    (o->flags & BCTL_REPEATED) == 0)
 			return (bctl_usage_error(
 			    "%s: --%s given twice", who, o->name));
 		p->seen[idx] = true;
@@ -409,7 +415,11 @@ group_cmd_usage(FILE *fp, const bctl_group *g, const bctl_cmd *c)
 		else
 			n = snprintf(word, sizeof(word),
 			    req ? "--%s %s" : "[--%s %s]%s", o->name,
-			    o->metavar, o->kind == BCTL_META ? "..." : "");
+			    o->metavar,
+			    o->kind == BCTL_META ||
+			            (o->flags & BCTL_REPEATED) != 0
+			        ? "..."
+			        : "");
 		/* Wrapped at 79 columns, continued under the command. */
 		if (col + 1 + n > 79)
 			col = fprintf(fp, "\n       ") - 1;

@@ -25,6 +25,7 @@ static const bctl_group *const GROUPS[] = {
 	&events_group,
 	&health_group,
 	&api_keys_group,
+	&rollout_group,
 };
 
 #define N_GROUPS (sizeof(GROUPS) / sizeof(GROUPS[0]))

@@ -235,7 +235,7 @@ err_has '--since: "2024-01-31" is not an instant'
 
 expect 0 list
 err_empty
-[ "$(wc -l <"$tmp/out")" -eq 9 ] || die "list: want 9 services"
+[ "$(wc -l <"$tmp/out")" -eq 10 ] || die "list: want 10 services"
 out_has '^billing\.v1\.Customers$'
 out_has '^billing\.v1\.Subscriptions$'
 expect 0 list Customers
@@ -720,6 +720,36 @@ expect 0 --json subscriptions reactivate "$sub"
 json_is cancel_at_period_end false
 expect 0 --json events list --object-type subscription --object-id "$sub"
 json_is events.0.type subscription.created
+
+# ---- rollout ----
+
+expect 0 rollout config
+out_has '^mode +unset'
+expect 0 rollout set canary --canary-key 3 --canary-key 5 --canary-percent 10
+out_has '^mode +canary$'
+out_has '^canary keys +3,5$'
+out_has '^canary users +10%$'
+expect 0 --json rollout set shadow
+json_is mode ROLLOUT_MODE_SHADOW
+json_is canary.api_key_ids.1 5
+expect 2 rollout set sideways
+err_has 'is not one of legacy\|shadow\|canary\|new'
+expect 1 rollout set canary --canary-percent 101
+err_has 'canary.percent'
+expect 0 call billing.v1.Rollout/RecordDiffs '{"counts": [{"endpoint": "invoices.php", "action": "get", "matches": 3, "diffs": 1}], "diffs": [{"endpoint": "invoices.php", "action": "get", "primary_side": "legacy", "request": "GET /invoices.php?action=get&id=7", "primary_status": 200, "shadow_status": 200, "primary_body": "{\"a\":1}", "shadow_body": "{\"a\":2}", "paths": ["$.a"], "mutating": true}]}'
+expect 0 rollout status
+out_has '^diverged +YES since '
+out_has 'DIVERGED'
+out_has '^invoices\.php +get +75\.00% +3 +1 +0 +0$'
+out_has ' yes +legacy +200/200 +\$\.a$'
+expect 0 rollout diffs --endpoint invoices.php --action get
+out_has '^write +yes \(divergence\)$'
+out_has '^  paths: \$\.a$'
+out_has '^  shadow body:  \{"a":2\}$'
+expect 0 rollout diffs --endpoint users.php
+out_lacks '^diff '
+expect 0 rollout set shadow --clear-divergence
+out_has '^diverged +no$'
 
 # Several servers, the first one down: the call goes to the live one.
 expect 0 --server "$down,$BILLING_SERVER" health
