@@ -219,6 +219,10 @@ def check_dockerfile(stages):
               flag in read(os.path.join(SRC, "scripts/install-deps.sh")))
     check("the build installs with cmake --install",
           "cmake --install" in runs)
+    for c in [r for w, r in stages["build"]["lines"] if w == "COPY"]:
+        src = c.split()[0]
+        check(f"the build stage copies {src}, which exists",
+              os.path.exists(os.path.join(SRC, src)))
     cmake = read(os.path.join(SRC, "CMakeLists.txt")) + \
         read(os.path.join(SRC, "migrate/CMakeLists.txt"))
     installed = set()

@@ -209,7 +209,11 @@ def test_kill_under_load(s):
     failed = [r for r in results if not r[4]]
     print(f"     {len(results)} requests, {len(failed)} failed at the kill",
           flush=True)
-    in_flight = [r for r in failed if r[0] <= t_killed and r[1] >= t_kill]
+    # In flight at the kill: sent before the bridge could know of it (the
+    # kernel closes the dead server's sockets at once; nng sees it when
+    # it next reads or writes, well within 50 ms).
+    in_flight = [r for r in failed
+                 if r[0] <= t_killed + 0.05 and r[1] >= t_kill]
     expect_true("requests made", len(results) > 200, len(results))
     expect_true("A served before the kill", before > 0, before)
     expect_true("only requests in flight at the kill failed",
