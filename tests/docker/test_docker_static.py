@@ -272,7 +272,8 @@ def check_dockerfile(stages):
             more, _ = needed_packages(os.path.join(BUILD, lib))
             pkgs |= more
         check(f"{target}: installs every library package {prog} needs",
-              pkgs <= listed, sorted(pkgs - listed))
+              pkgs <= listed, f"add {sorted(pkgs - listed)} to the "
+              f"apt-get install of stage {target} in docker/Dockerfile")
         check(f"{target}: installs no other package",
               listed <= pkgs | EXTRA_PACKAGES,
               sorted(listed - pkgs - EXTRA_PACKAGES))
@@ -514,12 +515,14 @@ def check_operations_doc():
         helps = help_text(os.path.join(BUILD, binary))
         for flag in set(re.findall(r'(?<![\w-])(--[a-z][a-z-]+)', helps)):
             check(f"docs/operations.md names {binary} {flag}",
-                  f"`{flag}" in doc)
+                  f"`{flag}" in doc, "add it to the configuration "
+                  "reference, with its variable and default")
         for var in set(re.findall(r'getenv\("(BILLING_[A-Z_]+)"\)|'
                                   r'env\("(BILLING_[A-Z_]+)"',
                                   sources(dirs))):
             var = var[0] or var[1]
-            check(f"docs/operations.md names {var}", f"`{var}`" in doc)
+            check(f"docs/operations.md names {var}", f"`{var}`" in doc,
+                  "add it to the configuration reference")
 
 
 def main():
