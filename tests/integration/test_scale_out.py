@@ -283,14 +283,14 @@ def test_shared_billing_run(s):
     due = int(psql(s.db, "SELECT count(*) FROM subscriptions WHERE"
                          " current_period_end <= now()"))
     expect_true("all subscriptions due", due == SUBSCRIPTIONS, due)
-    s.start_worker("worker1")
-    s.start_worker("worker2")
-    # Two billing-run jobs due at once (as two schedule slots would be):
-    # each worker claims one, and the two runs share the subscriptions.
-    time.sleep(0.5)
+    # Two billing-run jobs due at once (as two schedule slots would be),
+    # then both workers: each claims one as it starts, and the two runs
+    # share the subscriptions.
     psql(s.db, "INSERT INTO jobs (kind, dedupe_key, run_at) VALUES"
                " ('billing_run', 'scale-1', now()),"
                " ('billing_run', 'scale-2', now())")
+    s.start_worker("worker1")
+    s.start_worker("worker2")
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         left = int(psql(s.db, "SELECT count(*) FROM subscriptions WHERE"
