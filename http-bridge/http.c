@@ -24,12 +24,14 @@
 #include "metrics.h"
 #include "multipart.h"
 #include "static_files.h"
+#include "upstream.h"
 
 struct http_server {
 	struct MHD_Daemon *d;
 	billing_client *client;
 	metrics *metrics;
 	keycache *keys;
+	rollout *rollout; /* may be NULL */
 };
 
 /* Metric labels of the paths outside the legacy endpoints. */
@@ -45,6 +47,8 @@ typedef struct answer {
 	char *body;
 	size_t len;
 	bool is_static; /* compiled in: never freed */
+	/* Passed through from the legacy app, or NULL. */
+	const char *disposition, *cache_control;
 } answer;
 
 /* One request, from its URI to its reply. */
@@ -55,6 +59,7 @@ typedef struct hreq {
 	bool too_big;
 	bool started;
 	struct timespec t0;
+	upstream_resp up; /* the legacy app's answer (its headers) */
 } hreq;
 
 static void *
@@ -83,6 +88,7 @@ done_cb(void *cls, struct MHD_Connection *c, void **req_cls,
 	if (r != NULL) {
 		free(r->uri);
 		free(r->body);
+		upstream_resp_fini(&r->up);
 		free(r);
 	}
 	*req_cls = NULL;
@@ -121,8 +127,8 @@ gather(hreq *r, const char *data, size_t n)
 static answer
 json_answer(envelope e)
 {
-	answer a = { e.http, "application/json; charset=utf-8", NULL, 0,
-		false };
+	answer a = { e.http, "application/json; charset=utf-8", NULL, 0, false,
+		NULL, NULL };
 
 	if (e.body == NULL) {
 		e = envelope_server_error();
@@ -153,7 +159,15 @@ reply(struct MHD_Connection *c, answer a)
 			free(a.body);
 		return (MHD_NO);
 	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a.ctype);
+	if (a.ctype != NULL && a.ctype[0] != '\0')
+		MHD_add_response_header(
+		    resp, MHD_HTTP_HEADER_CONTENT_TYPE, a.ctype);
+	if (a.disposition != NULL && a.disposition[0] != '\0')
+		MHD_add_response_header(
+		    resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, a.disposition);
+	if (a.cache_control != NULL && a.cache_control[0] != '\0')
+		MHD_add_response_header(
+		    resp, MHD_HTTP_HEADER_CACHE_CONTROL, a.cache_control);
 	rv = MHD_queue_response(c, (unsigned) a.http, resp);
 	MHD_destroy_response(resp);
 	return (rv);
@@ -252,10 +266,25 @@ static answer
 metrics_answer(http_server *s)
 {
 	answer a = { 200, "text/plain; version=0.0.4; charset=utf-8", NULL, 0,
-		false };
+		false, NULL, NULL };
+	prom_buf b;
+	char *more;
+	size_t n;
 
 	if (metrics_render(s->metrics, &a.body, &a.len) != 0)
 		return (json_answer(envelope_server_error()));
+	if (s->rollout == NULL)
+		return (a);
+	/* The rollout's samples after the bridge's own. */
+	if (prom_buf_init(&b) != 0)
+		return (a);
+	prom_printf(&b, "%.*s", (int) a.len, a.body);
+	rollout_render(s->rollout, &b);
+	if (prom_buf_finish(&b, &more, &n) == 0) {
+		free(a.body);
+		a.body = more;
+		a.len = n;
+	}
 	return (a);
 }
 
@@ -326,6 +355,145 @@ out:
 	return (e);
 }
 
+/* The request proxied to the legacy app; its answer as received. */
+static answer
+proxy(http_server *s, struct MHD_Connection *c, const char *method, hreq *h)
+{
+	upstream_req q = { .method = method,
+		.uri = h->uri,
+		.ctype = header(c, "Content-Type"),
+		.api_key = header(c, "X-Api-Key"),
+		.billing_now = header(c, "X-Billing-Now"),
+		.body = h->body,
+		.len = h->len,
+		.timeout_ms = 30000 };
+	answer a = { 0, NULL, NULL, 0, false, NULL, NULL };
+
+	if (h->too_big)
+		return (json_answer(envelope_error(
+		    413, "Request body too large", "invalid_parameter")));
+	if (upstream_call(rollout_legacy_url(s->rollout), &q, &h->up) != 0) {
+		log_printf(LOG_WARN,
+		    "msg=\"legacy app unreachable\" error=\"%s\"",
+		    h->up.error);
+		return (json_answer(envelope_server_error()));
+	}
+	a.http = h->up.status;
+	a.ctype = h->up.ctype;
+	a.disposition = h->up.disposition;
+	a.cache_control = h->up.cache_control;
+	a.body = h->up.body; /* handed to the reply */
+	a.len = h->up.len;
+	h->up.body = NULL;
+	return (a);
+}
+
+/* Whether the canary takes the request: its key, or its user's bucket. */
+static bool
+in_canary(http_server *s, struct MHD_Connection *c, const char *method,
+    hreq *h, const bendpoint *ep)
+{
+	const char *q = strchr(h->uri, '?'), *key = header(c, "X-Api-Key");
+	const char *user;
+	params *p = NULL;
+	size_t len, ulen = 0;
+	int64_t key_id = 0;
+	bool m;
+
+	if (h->too_big ||
+	    params_parse(&p, method, q != NULL ? q + 1 : "",
+	        q != NULL ? strlen(q + 1) : 0, header(c, "Content-Type"),
+	        h->body != NULL ? h->body : "", h->len) != PARAMS_OK)
+		return (false);
+	if (key == NULL || key[0] == '\0')
+		if (params_string(p, "api_key", &key, &len) != PARAMS_OK ||
+		    strlen(key) != len)
+			key = NULL;
+	if (key != NULL && rollout_canary_has_keys(s->rollout)) {
+		Billing__V1__AuthenticateApiKeyRequest req =
+		    BILLING__V1__AUTHENTICATE_API_KEY_REQUEST__INIT;
+		Billing__V1__ApiKey *k = NULL;
+		billing_status st = BILLING_STATUS_INIT;
+
+		req.key = (char *) key;
+		if (billing_api_keys_authenticate(
+		        s->client, &req, &k, NULL, &st) == 0 &&
+		    k->has_id)
+			key_id = k->id;
+		if (k != NULL)
+			billing__v1__api_key__free_unpacked(k, NULL);
+		billing_status_fini(&st);
+	}
+	/* The user: user_id, or the id of users.php. */
+	if (params_string(p, "user_id", &user, &ulen) != PARAMS_OK ||
+	    ulen == 0) {
+		ulen = 0;
+		if (strcmp(ep->path, "/api/users.php") != 0 ||
+		    params_string(p, "id", &user, &ulen) != PARAMS_OK)
+			ulen = 0;
+	}
+	m = rollout_canary_match(
+	    s->rollout, key_id, ulen > 0 ? user : NULL, ulen);
+	params_free(p);
+	return (m);
+}
+
+/* Queues the request for the other side, with the client's answer. */
+static void
+shadow(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
+    const bendpoint *ep, const char *endpoint, bool primary_legacy,
+    const answer *a)
+{
+	rollout_request q = { .endpoint = endpoint,
+		.ep = ep,
+		.method = method,
+		.uri = h->uri,
+		.ctype = header(c, "Content-Type"),
+		.api_key = header(c, "X-Api-Key"),
+		.billing_now = header(c, "X-Billing-Now"),
+		.body = h->body,
+		.len = h->len,
+		.primary_legacy = primary_legacy,
+		.primary_status = a->http,
+		.primary_body = a->body,
+		.primary_len = a->len };
+
+	if (h->too_big || a->body == NULL)
+		return;
+	(void) rollout_submit(s->rollout, &q);
+}
+
+/*
+ * A legacy endpoint under the rollout (docs/rollout.md): who answers,
+ * and whether the other side gets the request too. A replay of this
+ * bridge's own shadow queue (its token) is answered here.
+ */
+static answer
+routed(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
+    const bendpoint *ep, labels *lb)
+{
+	const char *tok;
+	rollout_mode m;
+	answer a;
+
+	if (s->rollout == NULL)
+		return (json_answer(legacy(s, c, method, h, ep, lb)));
+	tok = header(c, "X-Billing-Rollout-Token");
+	m = rollout_current(s->rollout);
+	if (m == ROLLOUT_NEW ||
+	    (tok != NULL && strcmp(tok, rollout_token(s->rollout)) == 0))
+		return (json_answer(legacy(s, c, method, h, ep, lb)));
+	if (m == ROLLOUT_CANARY && in_canary(s, c, method, h, ep)) {
+		a = json_answer(legacy(s, c, method, h, ep, lb));
+		shadow(s, c, method, h, ep, lb->endpoint, false, &a);
+		return (a);
+	}
+	a = proxy(s, c, method, h);
+	if (m != ROLLOUT_LEGACY && h->up.status > 0)
+		shadow(s, c, method, h, ep, lb->endpoint, true, &a);
+	return (a);
+}
+
 /* 1. The path, percent-decoded and exact, chooses what answers. */
 static answer
 serve(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
@@ -337,7 +505,7 @@ serve(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
 	char decoded[512];
 	const unsigned char *file;
 	size_t dlen;
-	answer a;
+	answer a = { 0, NULL, NULL, 0, false, NULL, NULL };
 
 	lb->endpoint = METRICS_OTHER;
 	lb->action = METRICS_NONE;
@@ -368,7 +536,7 @@ serve(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
 	if ((ep = bridge_endpoint(decoded)) == NULL)
 		return (json_answer(envelope_not_found_path()));
 	lb->endpoint = ep->path + strlen("/api/");
-	return (json_answer(legacy(s, c, method, h, ep, lb)));
+	return (routed(s, c, method, h, ep, lb));
 }
 
 static int64_t
@@ -454,6 +622,7 @@ http_start(http_server **out, const http_config *cfg, billing_client *c)
 		return (-1);
 	}
 	s->client = c;
+	s->rollout = cfg->rollout;
 	if (metrics_init(&s->metrics) != 0 ||
 	    keycache_init(&s->keys, cfg->key_cache_s) != 0) {
 		http_stop(s);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "billing_client.h"
+#include "rollout.h"
 
 typedef struct http_config {
 	const char *host; /* listen address, e.g. 127.0.0.1 */
@@ -17,6 +18,7 @@ typedef struct http_config {
 	unsigned max_connections;
 	unsigned timeout_s;   /* idle connections are closed after this */
 	unsigned key_cache_s; /* accepted API keys are trusted this long */
+	rollout *rollout;     /* NULL: every request is answered here */
 } http_config;
 
 typedef struct http_server http_server;

@@ -14,6 +14,7 @@ BUILD_PKGS=(
 	libnng-dev
 	libpq-dev
 	libmicrohttpd-dev libcmocka-dev libjansson-dev
+	libcurl4-openssl-dev
 	libmariadb-dev
 )
 TEST_PKGS=(
