@@ -481,7 +481,7 @@ routed(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
 	tok = header(c, "X-Billing-Rollout-Token");
 	m = rollout_current(s->rollout);
 	if (m == ROLLOUT_NEW ||
-	    (tok != NULL && strcmp(tok, rollout_token(s->rollout)) == 0))
+	    (tok != NULL && rollout_is_token(s->rollout, tok)))
 		return (json_answer(legacy(s, c, method, h, ep, lb)));
 	if (m == ROLLOUT_CANARY && in_canary(s, c, method, h, ep)) {
 		a = json_answer(legacy(s, c, method, h, ep, lb));

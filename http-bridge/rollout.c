@@ -708,6 +708,17 @@ rollout_token(const rollout *r)
 	return (r->token);
 }
 
+bool
+rollout_is_token(const rollout *r, const char *s)
+{
+	unsigned char d = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(r->token) - 1 && s[i] != '\0'; i++)
+		d |= (unsigned char) (s[i] ^ r->token[i]);
+	return (d == 0 && i == sizeof(r->token) - 1 && s[i] == '\0');
+}
+
 const char *
 rollout_legacy_url(const rollout *r)
 {

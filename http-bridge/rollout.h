@@ -67,6 +67,9 @@ rollout_mode rollout_current(rollout *r);
 /* The token that marks this bridge's own replays (answered as "new"). */
 const char *rollout_token(const rollout *r);
 
+/* Whether s is that token (in constant time). */
+bool rollout_is_token(const rollout *r, const char *s);
+
 /* The legacy app's base URL (NULL: none). */
 const char *rollout_legacy_url(const rollout *r);
 

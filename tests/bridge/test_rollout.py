@@ -6,20 +6,24 @@ own PostgreSQL and billing-server and a bridge in front of both, started
 with --rollout shadow --legacy-url L.
 
 Proves: in shadow mode the client gets L's answers, and over the recorded
-session (fixtures/transcript.jsonl) 0 differences are recorded while both
-agree; a difference planted by changing one row on one side is recorded
-with its JSON path, the api_key removed from the recorded request;
+session (fixtures/transcript.jsonl) and 2000 random reads 0 differences
+are recorded while both agree; a difference planted by changing one
+row on one side is recorded with its JSON path, the api_key removed
+from the recorded request;
 canary routes exactly the chosen key, and the chosen percentage of users
 (by the stable bucket); `billctl rollout set` switches every bridge;
-a dead shadow side changes no answer.
+switching modes under a steady stream loses no request; a dead shadow
+side changes no answer.
 
     test_rollout.py BRIDGE SERVER BILLCTL STACK_SH
 """
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -31,6 +35,7 @@ from replay import send  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 KEY = bridgelib.KEY
 CANARY_KEY = "canary-key-456"
+RANDOM_READS = 2000
 
 
 def get(base, query, key=KEY):
@@ -146,6 +151,26 @@ def main():
                   float(new.psql("SELECT sum(matches) FROM rollout_counts")),
                   matches)
 
+        # 1b. A few thousand random reads: still 0 differences.
+        rng = random.Random(8)
+        reads = [st["request"] for st in steps
+                 if st["request"]["method"] == "GET"
+                 and st["response"]["status"] == 200]
+        answered = 0
+        for _ in range(RANDOM_READS):
+            req = json.loads(json.dumps(rng.choice(reads)))
+            for k in ("id", "user_id", "page"):
+                if k in (req["query"] or {}):
+                    req["query"][k] = str(rng.randint(1, 12))
+            st, _ = send(new.base, req)
+            answered += st in (200, 404)
+        expect_eq("random reads answered", answered, RANDOM_READS)
+        drained(new.base)
+        expect_eq("no differences over the random reads",
+                  new.psql("SELECT count(*) || '/' || (SELECT sum(diffs)"
+                           " FROM rollout_counts) FROM rollout_diffs"),
+                  "0/0")
+
         # 2. A difference planted in one side's database.
         legacy.psql("UPDATE plans SET name = 'Basic (legacy)' WHERE id = 1")
         st, body = get(new.base, ("/api/plans.php",
@@ -207,6 +232,46 @@ def main():
                 wrong.append(u)
         expect_eq(f"canary 50%: exactly the users of the low buckets "
                   f"({len(users)} users)", wrong, [])
+
+        # 4b. Switching modes under load loses no request.
+        results = []
+        stop = threading.Event()
+
+        def stream(n):
+            i = 0
+            while not stop.is_set():
+                i += 1
+                if i % 5 == 0:
+                    r = send(new.base, {
+                        "method": "POST", "path": "/api/users.php",
+                        "query": {"action": "create"},
+                        "headers": {"X-Api-Key": KEY,
+                                    "X-Billing-Now": "2015-06-01 10:00:00"},
+                        "body": {"email": f"load{n}-{i}@example.com",
+                                 "name": "Load"},
+                        "content_type": "application/x-www-form-urlencoded"})
+                else:
+                    r = get(new.base, ("/api/plans.php", {"action": "list"}))
+                results.append(r[0] == 200 and r[1].get("success") is True)
+
+        threads = [threading.Thread(target=stream, args=(n,))
+                   for n in range(4)]
+        for t in threads:
+            t.start()
+        switched = []
+        for mode in (["canary", "--canary-percent", "50"], ["shadow"],
+                     ["legacy"], ["new"], ["shadow"]):
+            time.sleep(0.5)
+            switched.append(set_mode(new, new.bridge, *mode))
+        time.sleep(0.5)
+        stop.set()
+        for t in threads:
+            t.join()
+        expect_eq("every switch was followed", switched, [True] * 5)
+        expect_true(f"switching under load: all {len(results)} requests "
+                    "answered with success",
+                    len(results) > 100 and all(results),
+                    f"{results.count(False)} failed")
 
         # 5. Back to shadow, then the shadow side dies: no answer changes.
         expect_true("back to shadow",
