@@ -24,6 +24,7 @@ TEST_PKGS=(
 	procps iproute2 openssl
 	wrk curl
 	python3 python3-yaml
+	debootstrap
 )
 PKGS=("${BUILD_PKGS[@]}")
 [ "${1:-}" = "--build-only" ] || PKGS+=("${TEST_PKGS[@]}")
