@@ -25,7 +25,7 @@
 #define REPORT_TIMEOUT_MS 5000
 #define POLL_MS 1000
 #define FLUSH_MS 1000
-#define BATCH_DIFFS 50  /* RecordDiffs takes 100 */
+#define BATCH_DIFFS 20  /* a report stays near 2 MiB (a frame: 4) */
 #define MAX_LABELS 255  /* RecordDiffs takes 256 counts */
 #define BODY_KEEP 32768 /* RecordDiffs' bound per body */
 #define ACTION_MAX 64

@@ -168,19 +168,22 @@ upstream_call(const char *base, const upstream_req *req, upstream_resp *resp)
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
 	/* The bytes as received: no decoding of a Content-Encoding. */
 	curl_easy_setopt(h, CURLOPT_HTTP_CONTENT_DECODING, 0L);
-	if (req->body != NULL && strcmp(req->method, "GET") != 0) {
+	/* The method and body as sent: a GET may carry a body too. */
+	if (strcmp(req->method, "HEAD") == 0)
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	else if (req->body != NULL && req->len > 0) {
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
 		curl_easy_setopt(
 		    h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->len);
-	}
-	if (strcmp(req->method, "GET") != 0 &&
-	    strcmp(req->method, "POST") != 0)
-		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
-	else if (strcmp(req->method, "POST") == 0 && req->body == NULL) {
+		if (strcmp(req->method, "POST") != 0)
+			curl_easy_setopt(
+			    h, CURLOPT_CUSTOMREQUEST, req->method);
+	} else if (strcmp(req->method, "POST") == 0) {
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
 		curl_easy_setopt(
 		    h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) 0);
-	}
+	} else if (strcmp(req->method, "GET") != 0)
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method);
 	cc = curl_easy_perform(h);
 	curl_slist_free_all(hdrs);
 	if (cc != CURLE_OK) {
