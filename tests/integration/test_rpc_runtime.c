@@ -254,6 +254,29 @@ test_expired_deadline_is_refused_without_a_write(void **state)
 	assert_string_equal(buf, "0");
 }
 
+/* Waits until the count the SQL fmt makes reaches want (5 s at most). */
+static void
+wait_count(int want, const char *fmt, ...)
+{
+	char sql[400], buf[32];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof(sql), fmt, ap);
+	va_end(ap);
+	/* Polled, not slept: a loaded machine may take longer. */
+	for (int i = 0; i < 100; i++) {
+		th_psql_value(&TH, sql, buf, sizeof(buf));
+		if (atoi(buf) >= want)
+			return;
+		th_sleep_ms(50);
+	}
+}
+
+/* Backends waiting on a lock now. */
+static const char LOCK_WAITERS[] = "SELECT count(*) FROM pg_stat_activity"
+                                   " WHERE wait_event_type = 'Lock'";
+
 /* Holds an exclusive lock on table for ms in a background psql. */
 static void
 lock_table(const char *table, int ms)
@@ -262,7 +285,11 @@ lock_table(const char *table, int ms)
 	      "pg_sleep(%d.%03d);"
 	      " COMMIT;' >/dev/null 2>&1 &",
 	    TH.db_url, table, ms / 1000, ms % 1000);
-	th_sleep_ms(300); /* until psql holds it */
+	wait_count(1,
+	    "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid ="
+	    " l.relation WHERE c.relname = '%s' AND l.granted AND l.mode ="
+	    " 'AccessExclusiveLock'",
+	    table);
 }
 
 static void
@@ -456,7 +483,7 @@ test_sigterm_finishes_the_call_in_flight(void **state)
 	(void) state;
 	lock_table("customers", 1500);
 	pthread_create(&b.t, NULL, bg_main, &b);
-	th_sleep_ms(300); /* the call is blocked on the lock now */
+	wait_count(1, "%s", LOCK_WAITERS); /* the call is blocked */
 	assert_int_equal(th_server_stop(&TH), 0);
 	pthread_join(b.t, NULL);
 	assert_int_equal(b.rv, 0);
@@ -480,7 +507,7 @@ test_killed_server_never_gets_a_mutating_call_twice(void **state)
 	lock_table("plans", 2000);
 	pthread_create(&write.t, NULL, bg_main, &write);
 	pthread_create(&read.t, NULL, bg_main, &read);
-	th_sleep_ms(300);
+	wait_count(2, "%s", LOCK_WAITERS); /* both are in the server */
 	assert_true(TH.server_pid > 0); /* kill(0) would hit the test runner */
 	kill(TH.server_pid, SIGKILL);
 	waitpid(TH.server_pid, NULL, 0);
