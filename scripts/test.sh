@@ -40,9 +40,9 @@ step "fuzz targets (corpus, then ${fuzz_seconds}s each)"
 CC=clang cmake -S "$root" -B "$root/build-fuzz" -DCMAKE_BUILD_TYPE=Debug \
     -DBILLING_FUZZ=ON >/dev/null
 cmake --build "$root/build-fuzz" -j"$jobs" --target fuzz_envelope fuzz_pbjson \
-    fuzz_params fuzz_legacy
+    fuzz_params fuzz_legacy fuzz_rollout
 (cd "$root/build-fuzz" && ctest -L fuzz --output-on-failure)
-for f in fuzz_envelope fuzz_pbjson fuzz_params fuzz_legacy; do
+for f in fuzz_envelope fuzz_pbjson fuzz_params fuzz_legacy fuzz_rollout; do
 	work=$(mktemp -d)
 	cp "$root/tests/fuzz/corpus/${f#fuzz_}"/* "$work/"
 	"$root/build-fuzz/tests/fuzz/$f" -max_total_time="$fuzz_seconds" \
