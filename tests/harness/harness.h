@@ -57,6 +57,12 @@ int th_setup(void **state);
 int th_teardown(void **state);
 
 /* Milliseconds on the monotonic clock; a sleep of ms milliseconds. */
+/*
+ * A TCP port on 127.0.0.1 that nothing uses now (the kernel's choice for
+ * a bind to port 0), for a server a test starts next.
+ */
+int th_free_port(void);
+
 int64_t th_now_ms(void);
 void th_sleep_ms(int ms);
 

@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -40,9 +38,8 @@ setup(void **state)
 	        " -subj /CN=other -keyout okey.pem -out other.pem 2>/dev/null",
 	        dir) != 0)
 		return (-1);
-	srand((unsigned) time(NULL) ^ (unsigned) getpid());
 	snprintf(tls_url, sizeof(tls_url), "tls+tcp://localhost:%d",
-	    20000 + rand() % 20000);
+	    th_free_port());
 	snprintf(listen, sizeof(listen), "--listen=%s", tls_url);
 	snprintf(certarg, sizeof(certarg), "%s", cert);
 	th_start(&TH, args);
