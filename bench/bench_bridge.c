@@ -49,6 +49,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchutil.h"
 #include "billing_client.h"
 #include "billing_client_stubs.h"
 
@@ -109,48 +110,6 @@ typedef struct caller {
 	char err[256];
 } caller;
 
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec);
-}
-
-static void
-sleep_until(int64_t ns)
-{
-	struct timespec ts = { (time_t) (ns / 1000000000),
-		(long) (ns % 1000000000) };
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
-	    EINTR)
-		;
-}
-
-static void
-sleep_ms(int ms)
-{
-	sleep_until(mono_ns() + (int64_t) ms * 1000000);
-}
-
-static void set_err(char *buf, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *buf, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf[0] != '\0')
-		return; /* keep the first */
-	va_start(ap, fmt);
-	vsnprintf(buf, cap, fmt, ap);
-	va_end(ap);
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
 /* ---- CPU time from /proc ---------------------------------------------- */
 
 /*
@@ -210,16 +169,6 @@ pg_cpu_us(void)
 	return (sum);
 }
 
-static int64_t
-self_cpu_us(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ((int64_t) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
-	    ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
-
 /* ---- the calls -------------------------------------------------------- */
 
 /* xorshift64*: each caller draws its own ids. */
@@ -235,7 +184,7 @@ next_rand(uint64_t *s)
 static int
 fail(caller *c, int rv, const char *what)
 {
-	set_err(c->err, sizeof(c->err), "%s: %s: %s", what,
+	bench_set_err(c->err, sizeof(c->err), "%s: %s: %s", what,
 	    billing_code_name(rv),
 	    c->st.message != NULL ? c->st.message : "?");
 	billing_status_fini(&c->st);
@@ -280,7 +229,7 @@ call_plans_list(caller *c, const billing_call_opts *o)
 		return (fail(c, rv, "Plans.List"));
 	rv = resp->n_plans > 0 ? 0 : -1;
 	if (rv != 0)
-		set_err(c->err, sizeof(c->err), "Plans.List: no plans");
+		bench_set_err(c->err, sizeof(c->err), "Plans.List: no plans");
 	protobuf_c_message_free_unpacked(&resp->base, NULL);
 	return (rv);
 }
@@ -301,7 +250,7 @@ call_subs_get(caller *c, const billing_call_opts *o)
 		return (fail(c, rv, "Subscriptions.Get"));
 	rv = s->id == req.id ? 0 : -1;
 	if (rv != 0)
-		set_err(c->err, sizeof(c->err),
+		bench_set_err(c->err, sizeof(c->err),
 		    "Subscriptions.Get %" PRId64 ": got %" PRId64, req.id,
 		    s->id);
 	billing__v1__subscription__free_unpacked(s, NULL);
@@ -334,7 +283,7 @@ caller_main(void *arg)
 	c->rng = 0x9e3779b97f4a7c15ULL * (uint64_t) (c->index + 1);
 	pthread_barrier_wait(&run->ready);
 	pthread_barrier_wait(&run->go); /* the times are set */
-	while ((t0 = mono_ns()) < run->end_ns) {
+	while ((t0 = bench_mono_ns()) < run->end_ns) {
 		/* The bridge's r->opts: zeroed, now from X-Billing-Now. */
 		billing_call_opts o;
 		int rv = 0;
@@ -345,10 +294,10 @@ caller_main(void *arg)
 		if (rv == 0)
 			rv = run->op == OP_PLANS_LIST ? call_plans_list(c, &o)
 			                              : call_subs_get(c, &o);
-		t1 = mono_ns();
+		t1 = bench_mono_ns();
 		if (rv != 0) {
 			c->errors++;
-			sleep_ms(1);
+			bench_sleep_ms(1);
 		} else if (t1 >= run->measure_ns && t1 <= run->end_ns)
 			record(c, t1 - t0);
 	}
@@ -374,7 +323,7 @@ caller_main(void *arg)
 	run->n += c->n;
 	run->errors += c->errors;
 	if (c->err[0] != '\0')
-		set_err(run->err, sizeof(run->err), "%s", c->err);
+		bench_set_err(run->err, sizeof(run->err), "%s", c->err);
 	pthread_mutex_unlock(&run->mu);
 	free(c->lat_ns);
 	return (NULL);
@@ -386,17 +335,6 @@ cmp_u32(const void *a, const void *b)
 	uint32_t x = *(const uint32_t *) a, y = *(const uint32_t *) b;
 
 	return (x < y ? -1 : x > y);
-}
-
-/* Nearest rank, in microseconds. */
-static double
-percentile_us(const uint32_t *v, size_t n, double p)
-{
-	size_t i = (size_t) ceil(p * (double) n);
-
-	if (n == 0)
-		return (0);
-	return ((double) v[i > 0 ? i - 1 : 0] / 1000.0);
 }
 
 /*
@@ -484,9 +422,10 @@ measure(op_kind op)
 		billing_status_fini(&st);
 		return (-1);
 	}
-	until = mono_ns() + (int64_t) CONNECT_WAIT_MS * 1000000;
-	while (billing_client_connected(run.client) == 0 && mono_ns() < until)
-		sleep_ms(5);
+	until = bench_mono_ns() + (int64_t) CONNECT_WAIT_MS * 1000000;
+	while (billing_client_connected(run.client) == 0 &&
+	    bench_mono_ns() < until)
+		bench_sleep_ms(5);
 	if (billing_client_connected(run.client) == 0) {
 		fprintf(stderr, "bench_bridge: no server at %s\n", cfg.server);
 		billing_client_close(run.client);
@@ -510,17 +449,17 @@ measure(op_kind op)
 		}
 	}
 	pthread_barrier_wait(&run.ready);
-	run.measure_ns = mono_ns() + (int64_t) (cfg.warmup_s * 1e9);
+	run.measure_ns = bench_mono_ns() + (int64_t) (cfg.warmup_s * 1e9);
 	run.end_ns = run.measure_ns + (int64_t) (cfg.duration_s * 1e9);
 	pthread_barrier_wait(&run.go);
 
-	sleep_until(run.measure_ns);
-	bench0 = self_cpu_us();
+	bench_sleep_until(run.measure_ns);
+	bench0 = bench_self_cpu_us();
 	if (cfg.server_pid > 0)
 		srv0 = proc_cpu_us(cfg.server_pid, NULL);
 	pg0 = pg_cpu_us();
-	sleep_until(run.end_ns);
-	bench1 = self_cpu_us();
+	bench_sleep_until(run.end_ns);
+	bench1 = bench_self_cpu_us();
 	if (cfg.server_pid > 0)
 		srv1 = proc_cpu_us(cfg.server_pid, NULL);
 	pg1 = pg_cpu_us();
@@ -533,8 +472,8 @@ measure(op_kind op)
 	billing_client_close(run.client);
 
 	qsort(run.lat_ns, run.n, sizeof(*run.lat_ns), cmp_u32);
-	p50 = percentile_us(run.lat_ns, run.n, 0.50);
-	p99 = percentile_us(run.lat_ns, run.n, 0.99);
+	p50 = bench_percentile_us(run.lat_ns, run.n, 0.50);
+	p99 = bench_percentile_us(run.lat_ns, run.n, 0.99);
 	wrk_percentiles(
 	    run.lat_ns, run.n, cfg.duration_s, cfg.callers, &w50, &w99);
 	rps = (double) run.n / cfg.duration_s;

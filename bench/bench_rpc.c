@@ -54,6 +54,7 @@
 #include <nng/protocol/reqrep0/rep.h>
 #include <nng/protocol/reqrep0/req.h>
 
+#include "benchutil.h"
 #include "billing_client.h"
 #include "billing_client_stubs.h"
 #include "codec.h"
@@ -146,54 +147,12 @@ typedef struct caller {
 } caller;
 
 static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec);
-}
-
-static int64_t
 real_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return ((int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
-}
-
-static void
-sleep_until(int64_t ns)
-{
-	struct timespec ts = { (time_t) (ns / 1000000000),
-		(long) (ns % 1000000000) };
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
-	    EINTR)
-		;
-}
-
-static void
-sleep_ms(int ms)
-{
-	sleep_until(mono_ns() + (int64_t) ms * 1000000);
-}
-
-static void set_err(char *buf, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *buf, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf[0] != '\0')
-		return; /* keep the first */
-	va_start(ap, fmt);
-	vsnprintf(buf, cap, fmt, ap);
-	va_end(ap);
-	buf[strcspn(buf, "\n")] = '\0';
 }
 
 /* The kB value of field ("VmRSS:") in /proc/pid/status, or -1. */
@@ -241,16 +200,6 @@ proc_cpu_us(long pid)
 		return (-1);
 	return ((int64_t) ((ut + stime) * 1000000ULL /
 	    (unsigned long long) cfg.clk_tck));
-}
-
-static int64_t
-self_cpu_us(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ((int64_t) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
-	    ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
 /*
@@ -605,14 +554,14 @@ caller_init(caller *c)
 	case CASE_PG:
 		c->pg = PQconnectdb(run->r->url);
 		if (PQstatus(c->pg) != CONNECTION_OK) {
-			set_err(c->err, sizeof(c->err), "connect: %s",
+			bench_set_err(c->err, sizeof(c->err), "connect: %s",
 			    PQerrorMessage(c->pg));
 			return (-1);
 		}
 		res = PQprepare(c->pg, "plans_get", PLANS_GET_SQL, 1, NULL);
 		rv = PQresultStatus(res) == PGRES_COMMAND_OK ? 0 : -1;
 		if (rv != 0)
-			set_err(c->err, sizeof(c->err), "prepare: %s",
+			bench_set_err(c->err, sizeof(c->err), "prepare: %s",
 			    PQerrorMessage(c->pg));
 		PQclear(res);
 		return (rv);
@@ -622,7 +571,7 @@ caller_init(caller *c)
 		        rv = nng_ctx_set_ms(c->ctx, NNG_OPT_REQ_RESENDTIME,
 		            NNG_DURATION_INFINITE)) != 0 ||
 		    (rv = nng_aio_alloc(&c->aio, NULL, NULL)) != 0) {
-			set_err(c->err, sizeof(c->err), "context: %s",
+			bench_set_err(c->err, sizeof(c->err), "context: %s",
 			    nng_strerror(rv));
 			return (-1);
 		}
@@ -656,7 +605,7 @@ call_pg(caller *c)
 
 	res = PQexecPrepared(c->pg, "plans_get", 1, p, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		set_err(c->err, sizeof(c->err), "%s",
+		bench_set_err(c->err, sizeof(c->err), "%s",
 		    PQresultStatus(res) == PGRES_TUPLES_OK
 		        ? "no row"
 		        : PQerrorMessage(c->pg));
@@ -693,7 +642,7 @@ call_echo(caller *c)
 	if (rv == 0)
 		return (0);
 fail:
-	set_err(c->err, sizeof(c->err), "echo: %s", nng_strerror(rv));
+	bench_set_err(c->err, sizeof(c->err), "echo: %s", nng_strerror(rv));
 	return (-1);
 }
 
@@ -708,7 +657,7 @@ call_rpc(caller *c)
 	req.id = cfg.plan_id;
 	rv = billing_plans_get(c->run->client, &req, &plan, NULL, &c->st);
 	if (rv != 0) {
-		set_err(c->err, sizeof(c->err), "%s: %s",
+		bench_set_err(c->err, sizeof(c->err), "%s: %s",
 		    billing_code_name(rv),
 		    c->st.message != NULL ? c->st.message : "?");
 		billing_status_fini(&c->st);
@@ -716,7 +665,8 @@ call_rpc(caller *c)
 	}
 	rv = plan->id == cfg.plan_id ? 0 : -1;
 	if (rv != 0)
-		set_err(c->err, sizeof(c->err), "got plan %" PRId64, plan->id);
+		bench_set_err(
+		    c->err, sizeof(c->err), "got plan %" PRId64, plan->id);
 	billing__v1__plan__free_unpacked(plan, NULL);
 	return (rv);
 }
@@ -748,7 +698,7 @@ caller_main(void *arg)
 	pthread_barrier_wait(&run->go); /* the times are set */
 	if (!c->ok)
 		return (NULL);
-	while ((t0 = mono_ns()) < run->end_ns) {
+	while ((t0 = bench_mono_ns()) < run->end_ns) {
 		int rv;
 
 		switch (run->r->kind) {
@@ -762,10 +712,10 @@ caller_main(void *arg)
 			rv = call_rpc(c);
 			break;
 		}
-		t1 = mono_ns();
+		t1 = bench_mono_ns();
 		if (rv != 0) {
 			c->errors++;
-			sleep_ms(1);
+			bench_sleep_ms(1);
 		} else if (t1 >= run->measure_ns && t1 <= run->end_ns)
 			record(c, t1 - t0);
 	}
@@ -780,17 +730,6 @@ cmp_u32(const void *a, const void *b)
 	return (x < y ? -1 : x > y);
 }
 
-/* Nearest rank. */
-static double
-percentile_us(const uint32_t *v, size_t n, double p)
-{
-	size_t i = (size_t) ceil(p * (double) n);
-
-	if (n == 0)
-		return (0);
-	return ((double) v[i > 0 ? i - 1 : 0] / 1000.0);
-}
-
 /* Opens what the callers of r share: the echo socket or the client. */
 static int
 run_open(run *run)
@@ -803,8 +742,8 @@ run_open(run *run)
 	switch (r->kind) {
 	case CASE_ECHO:
 		if ((rv = nng_req0_open(&run->echo_sock)) != 0) {
-			set_err(r->err, sizeof(r->err), "nng_req0_open: %s",
-			    nng_strerror(rv));
+			bench_set_err(r->err, sizeof(r->err),
+			    "nng_req0_open: %s", nng_strerror(rv));
 			return (-1);
 		}
 		nng_socket_set_size(
@@ -812,25 +751,25 @@ run_open(run *run)
 		nng_socket_set_ms(run->echo_sock, NNG_OPT_REQ_RESENDTIME,
 		    NNG_DURATION_INFINITE);
 		if ((rv = nng_dial(run->echo_sock, r->url, NULL, 0)) != 0) {
-			set_err(r->err, sizeof(r->err), "dial %s: %s", r->url,
-			    nng_strerror(rv));
+			bench_set_err(r->err, sizeof(r->err), "dial %s: %s",
+			    r->url, nng_strerror(rv));
 			return (-1);
 		}
 		return (0);
 	case CASE_RPC:
 		if (billing_client_open(&run->client, r->url, NULL, &st) !=
 		    0) {
-			set_err(r->err, sizeof(r->err), "client: %s",
+			bench_set_err(r->err, sizeof(r->err), "client: %s",
 			    st.message != NULL ? st.message : "?");
 			billing_status_fini(&st);
 			return (-1);
 		}
-		until = mono_ns() + (int64_t) CONNECT_WAIT_MS * 1000000;
+		until = bench_mono_ns() + (int64_t) CONNECT_WAIT_MS * 1000000;
 		while (billing_client_connected(run->client) == 0 &&
-		    mono_ns() < until)
-			sleep_ms(5);
+		    bench_mono_ns() < until)
+			bench_sleep_ms(5);
 		if (billing_client_connected(run->client) == 0) {
-			set_err(
+			bench_set_err(
 			    r->err, sizeof(r->err), "no server at %s", r->url);
 			return (-1);
 		}
@@ -929,20 +868,20 @@ measure(row *r, PGconn *mon)
 		}
 	}
 	pthread_barrier_wait(&run.ready);
-	run.measure_ns = mono_ns() + (int64_t) (cfg.warmup_s * 1e9);
+	run.measure_ns = bench_mono_ns() + (int64_t) (cfg.warmup_s * 1e9);
 	run.end_ns = run.measure_ns + (int64_t) (secs * 1e9);
 	pthread_barrier_wait(&run.go);
 
-	sleep_until(run.measure_ns);
-	bench0 = self_cpu_us();
+	bench_sleep_until(run.measure_ns);
+	bench0 = bench_self_cpu_us();
 	if (spid > 0)
 		srv0 = proc_cpu_us(spid);
 	if (mon != NULL && r->kind != CASE_ECHO) {
 		pg_cpu_sample(mon, &pg, true);
 		pg0 = pg.us;
 	}
-	sleep_until(run.end_ns);
-	bench1 = self_cpu_us();
+	bench_sleep_until(run.end_ns);
+	bench1 = bench_self_cpu_us();
 	if (spid > 0)
 		srv1 = proc_cpu_us(spid);
 	if (pg0 >= 0)
@@ -955,7 +894,7 @@ measure(row *r, PGconn *mon)
 		row_add(r, c->lat_ns, c->n);
 		r->errors += c->errors + (c->ok ? 0 : 1);
 		if (c->err[0] != '\0')
-			set_err(r->err, sizeof(r->err), "%s", c->err);
+			bench_set_err(r->err, sizeof(r->err), "%s", c->err);
 		caller_fini(c);
 		free(c->lat_ns);
 	}
@@ -975,8 +914,8 @@ static void
 row_finish(row *r)
 {
 	qsort(r->lat_ns, r->n, sizeof(*r->lat_ns), cmp_u32);
-	r->p50_us = percentile_us(r->lat_ns, r->n, 0.50);
-	r->p99_us = percentile_us(r->lat_ns, r->n, 0.99);
+	r->p50_us = bench_percentile_us(r->lat_ns, r->n, 0.50);
+	r->p99_us = bench_percentile_us(r->lat_ns, r->n, 0.99);
 	r->calls_s = r->secs > 0 ? (double) r->n / r->secs : 0;
 	r->cpu_bench = per_call(0, r->cpu_bench_us, r->n);
 	r->cpu_srv = per_call(0, r->cpu_srv_us, r->n);
