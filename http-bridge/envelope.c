@@ -152,7 +152,7 @@ envelope_unauthorized(void)
 }
 
 envelope
-envelope_unknown_action_len(const char *action, size_t len)
+envelope_unknown_action(const char *action, size_t len)
 {
 	static const char prefix[] = "Unknown action: ";
 	size_t n, plen = sizeof(prefix) - 1;
@@ -171,12 +171,6 @@ envelope_unknown_action_len(const char *action, size_t len)
 	free(text);
 	free(msg);
 	return (e);
-}
-
-envelope
-envelope_unknown_action(const char *action)
-{
-	return (envelope_unknown_action_len(action, strlen(action)));
 }
 
 envelope

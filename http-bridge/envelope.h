@@ -42,11 +42,10 @@ envelope envelope_rpc_error(const billing_status *st);
 envelope envelope_reason(const char *reason);
 
 /* The contract's fixed errors. */
-envelope envelope_not_found_path(void);               /* 404 Not found */
-envelope envelope_unauthorized(void);                 /* 401 Invalid API key */
-envelope envelope_unknown_action(const char *action); /* 400 */
-/* The same for an action of len bytes, which may hold NUL bytes. */
-envelope envelope_unknown_action_len(const char *action, size_t len);
+envelope envelope_not_found_path(void); /* 404 Not found */
+envelope envelope_unauthorized(void);   /* 401 Invalid API key */
+/* 400 Unknown action: an action of len bytes, which may hold NUL bytes. */
+envelope envelope_unknown_action(const char *action, size_t len);
 envelope envelope_method_not_allowed(void);   /* 405 */
 envelope envelope_missing(const char *param); /* 200 missing_parameter */
 envelope envelope_invalid(const char *param); /* 200 invalid_parameter */

@@ -339,7 +339,7 @@ legacy(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
 	(void) params_string(r.params, "action", &action, &alen);
 	if (strlen(action) != alen ||
 	    (a = bridge_action(ep, action)) == NULL) {
-		e = envelope_unknown_action_len(action, alen);
+		e = envelope_unknown_action(action, alen);
 		goto out;
 	}
 	lb->action = a->name;

@@ -71,10 +71,10 @@ test_fixed_errors(void **state)
 	    "{\"success\": false, \"error\": \"Invalid API key\", "
 	    "\"error_code\": \"unauthorized\"}");
 	/* The trailing space of an empty action is the contract's. */
-	assert_env(envelope_unknown_action(""), 400,
+	assert_env(envelope_unknown_action("", 0), 400,
 	    "{\"success\": false, \"error\": \"Unknown action: \", "
 	    "\"error_code\": \"unknown_action\"}");
-	assert_env(envelope_unknown_action("LIST"), 400,
+	assert_env(envelope_unknown_action("LIST", 4), 400,
 	    "{\"success\": false, \"error\": \"Unknown action: LIST\", "
 	    "\"error_code\": \"unknown_action\"}");
 	assert_env(envelope_method_not_allowed(), 405,
