@@ -49,6 +49,15 @@ conns=${BENCH_CONNECTIONS:-32}
 threads=${BENCH_THREADS:-2}
 n_plans=${BENCH_PLANS:-20}
 queue=${BENCH_QUEUE:-1000}
+new_nice=${BENCH_NEW_NICE:-0}
+# BENCH_PIN=1: the new side's server and PostgreSQL on CPU 1, everything
+# else (legacy side, bridge under test, wrk) on CPU 0.
+on_new=
+on_rest=
+if [ "${BENCH_PIN:-0}" = 1 ]; then
+	on_new="taskset -c 1"
+	on_rest="taskset -c 0"
+fi
 key=bench-key-$$
 
 echo "# command: $0 $*"
@@ -99,33 +108,52 @@ wait_port() {
 	done
 }
 
-# Two instances holding the same data.
-for side in l n; do
-	"$stack" start "$tmp/$side" "$server_bin" --workers 8 \
-	    --job-workers 0 >"$tmp/$side.urls"
-	url=$(sed -n 2p "$tmp/$side.urls")
-	"$billctl_bin" --server "$url" api-keys create --name bench \
+# seed URL: the bench key and BENCH_PLANS plans.
+seed() {
+	"$billctl_bin" --server "$1" api-keys create --name bench \
 	    --key "$key" >/dev/null
 	i=1
 	while [ $i -le "$n_plans" ]; do
-		"$billctl_bin" --server "$url" plans create --code "p$i" \
+		"$billctl_bin" --server "$1" plans create --code "p$i" \
 		    --name "Plan $i" --price "$i.99" >/dev/null
 		i=$((i + 1))
 	done
+}
+
+# Two instances holding the same data, as after the migration of one
+# legacy database: L is seeded and its rows copied into N (the schema
+# and the rollout's own tables are N's). With BENCH_SAME_DATA=0 each
+# side is seeded on its own, so every plan's created_at differs by a
+# second or so: each comparison parses both answers and applies an
+# accepted-difference rule (the slow path).
+pgbin=$(pg_config --bindir 2>/dev/null ||
+    ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+for side in l n; do
+	pre=$on_rest
+	[ "$side" = n ] && pre="$on_new nice -n $new_nice"
+	$pre "$stack" start "$tmp/$side" "$server_bin" --workers 8 \
+	    --job-workers 0 >"$tmp/$side.urls"
 done
+seed "$(sed -n 2p "$tmp/l.urls")"
+if [ "${BENCH_SAME_DATA:-1}" = 1 ]; then
+	"$pgbin/pg_dump" --data-only --exclude-table-data=schema_migrations \
+	    --exclude-table-data='rollout_*' "$(sed -n 1p "$tmp/l.urls")" |
+	    "$pgbin/psql" -q -v ON_ERROR_STOP=1 "$(sed -n 1p "$tmp/n.urls")" \
+	    >/dev/null
+else
+	seed "$(sed -n 2p "$tmp/n.urls")"
+fi
 l_port=$(free_port)
-"$bridge_bin" --listen "127.0.0.1:$l_port" --log-level warn \
+$on_rest "$bridge_bin" --listen "127.0.0.1:$l_port" --log-level warn \
     --server "$(sed -n 2p "$tmp/l.urls")" 2>"$tmp/l-bridge.log" &
 l_bridge=$!
 wait_port "$l_port"
-# The plans were created a few seconds apart on the two sides: an
-# accepted difference (docs/rollout.md), as a real run would declare it.
 cat >"$tmp/accept.json" <<'EOF'
 {"accept": [{"endpoint": "plans.php", "path": "$.data[*].created_at",
              "kind": "datetime_within_seconds", "seconds": 600}]}
 EOF
 n_port=$(free_port)
-"$bridge_bin" --listen "127.0.0.1:$n_port" --log-level warn \
+$on_rest "$bridge_bin" --listen "127.0.0.1:$n_port" --log-level warn \
     --server "$(sed -n 2p "$tmp/n.urls")" --rollout legacy \
     --legacy-url "http://127.0.0.1:$l_port" --rollout-queue "$queue" \
     --rollout-accept "$tmp/accept.json" 2>"$tmp/n-bridge.log" &
@@ -151,30 +179,42 @@ mode() {
 
 # run NAME: warm-up, then the measured run; keeps wrk's result line.
 run() {
-	wrk -c "$conns" -t "$threads" -d "${warmup}s" -s "$lua" "$target" \
+	$on_rest wrk -c "$conns" -t "$threads" -d "${warmup}s" -s "$lua" "$target" \
 	    -- "$key" >/dev/null
-	wrk -c "$conns" -t "$threads" -d "${duration}s" --latency -s "$lua" \
+	$on_rest wrk -c "$conns" -t "$threads" -d "${duration}s" --latency -s "$lua" \
 	    "$target" -- "$key" >"$tmp/$1.wrk"
 	grep '^wrk-result' "$tmp/$1.wrk" >"$tmp/$1.res"
 }
 
 field() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" "$tmp/$1.res"; }
 
-mode legacy
-run legacy1
-mode shadow
-run shadow
-metrics=$(curl -s "http://127.0.0.1:$n_port/metrics")
-mode legacy
-run legacy2
+# Alternating runs, BENCH_ROUNDS of each mode (legacy first and last),
+# so that a drift or a pause of the shared machine falls on both modes.
+rounds=${BENCH_ROUNDS:-3}
+runs=
+round=1
+while [ $round -le "$rounds" ]; do
+	mode legacy
+	run legacy$round
+	runs="$runs legacy$round"
+	if [ $round -lt "$rounds" ] || [ "$rounds" = 1 ]; then
+		mode shadow
+		run shadow$round
+		runs="$runs shadow$round"
+		curl -s "http://127.0.0.1:$n_port/metrics" \
+		    >"$tmp/shadow$round.metrics"
+	fi
+	round=$((round + 1))
+done
 
+# sum RUN RESULT: the queue's count of RESULT at the end of shadow run RUN.
 sum() {
-	echo "$metrics" | grep "^billing_bridge_rollout_compared_total{.*result=\"$1\"}" |
-	    awk '{s += $NF} END {print s + 0}'
+	grep "^billing_bridge_rollout_compared_total{.*result=\"$2\"}" \
+	    "$tmp/$1.metrics" | awk '{s += $NF} END {print s + 0}'
 }
 
 printf '\n%-10s %10s %10s %10s %8s\n' run "req/s" "p50 ms" "p99 ms" errors
-for r in legacy1 shadow legacy2; do
+for r in $runs; do
 	errs=$(($(field $r errors_connect) + $(field $r errors_read) +
 	    $(field $r errors_write) + $(field $r errors_status) +
 	    $(field $r errors_timeout)))
@@ -182,18 +222,27 @@ for r in legacy1 shadow legacy2; do
 	    "$(echo "$(field $r p50_us) / 1000" | bc -l)" \
 	    "$(echo "$(field $r p99_us) / 1000" | bc -l)" "$errs"
 done
-# Against the better legacy run: a pause in the other one (the machine
-# is shared) must not make shadow look cheap.
-min() { if [ "$(echo "$1 < $2" | bc -l)" = 1 ]; then echo "$1"; else echo "$2"; fi; }
-l99=$(min "$(field legacy1 p99_us)" "$(field legacy2 p99_us)")
-l50=$(min "$(field legacy1 p50_us)" "$(field legacy2 p50_us)")
-s99=$(field shadow p99_us)
-s50=$(field shadow p50_us)
-p99_added=$(echo "($s99 / $l99 - 1) * 100" | bc -l)
+
+# median MODE FIELD: the median of FIELD over the runs of MODE.
+median() {
+	for r in $runs; do
+		case $r in "$1"*) field "$r" "$2" ;; esac
+	done | sort -n | awk '{v[NR] = $1}
+	    END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+l50=$(median legacy p50_us)
+l99=$(median legacy p99_us)
+s50=$(median shadow p50_us)
+s99=$(median shadow p99_us)
 p50_added=$(echo "($s50 / $l50 - 1) * 100" | bc -l)
-printf '\nshadow adds %.1f %% to p50 and %.1f %% to p99 against the better legacy run (target: p99 under +10 %%): %s\n' \
+p99_added=$(echo "($s99 / $l99 - 1) * 100" | bc -l)
+printf '\nmedians: legacy p50 %.3f ms p99 %.3f ms; shadow p50 %.3f ms p99 %.3f ms\n' \
+    "$(echo "$l50 / 1000" | bc -l)" "$(echo "$l99 / 1000" | bc -l)" \
+    "$(echo "$s50 / 1000" | bc -l)" "$(echo "$s99 / 1000" | bc -l)"
+printf 'shadow adds %.1f %% to p50 and %.1f %% to p99 (target: p99 under +10 %%): %s\n' \
     "$p50_added" "$p99_added" \
     "$(if [ "$(echo "$p99_added < 10" | bc -l)" = 1 ]; then echo PASS; else echo MISS; fi)"
-printf 'shadow queue during the shadow run: %s compared, %s differences, %s shadow errors, %s dropped (queue bound %s)\n' \
-    "$(($(sum match) + $(sum diff)))" "$(sum diff)" "$(sum shadow_error)" \
-    "$(sum dropped)" "$queue"
+last=$(echo "$runs" | tr ' ' '\n' | grep shadow | tail -n 1)
+printf 'shadow queue over the shadow runs: %s compared, %s differences, %s shadow errors, %s dropped (queue bound %s)\n' \
+    "$(($(sum "$last" match) + $(sum "$last" diff)))" "$(sum "$last" diff)" \
+    "$(sum "$last" shadow_error)" "$(sum "$last" dropped)" "$queue"

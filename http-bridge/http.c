@@ -58,6 +58,7 @@ typedef struct hreq {
 	size_t len, cap;
 	bool too_big;
 	bool started;
+	bool replay; /* the shadow queue's (this bridge's token) */
 	struct timespec t0;
 	upstream_resp up; /* the legacy app's answer (its headers) */
 } hreq;
@@ -192,6 +193,7 @@ authenticate(http_server *s, struct MHD_Connection *c, breq *r, bool *ok)
 	billing_status st = BILLING_STATUS_INIT;
 	const char *key = header(c, "X-Api-Key");
 	envelope e = { 0, NULL };
+	int64_t id;
 	size_t len;
 
 	*ok = false;
@@ -201,7 +203,7 @@ authenticate(http_server *s, struct MHD_Connection *c, breq *r, bool *ok)
 		    strlen(key) != len)
 			return (envelope_unauthorized());
 	}
-	if (keycache_check(s->keys, key)) {
+	if (keycache_check(s->keys, key, &id)) {
 		metrics_key_lookup(s->metrics, 1);
 		*ok = true;
 		return (e);
@@ -210,7 +212,7 @@ authenticate(http_server *s, struct MHD_Connection *c, breq *r, bool *ok)
 	req.key = (char *) key;
 	if (billing_api_keys_authenticate(
 	        s->client, &req, &k, &r->opts, &st) == 0) {
-		keycache_put(s->keys, key);
+		keycache_put(s->keys, key, k->id);
 		*ok = true;
 	} else if (st.code == BILLING_UNAUTHENTICATED ||
 	    st.code == BILLING_INVALID_ARGUMENT)
@@ -388,6 +390,34 @@ proxy(http_server *s, struct MHD_Connection *c, const char *method, hreq *h)
 	return (a);
 }
 
+/*
+ * The ApiKey id of key for the canary (0: not a key), from the key cache
+ * or the server; an accepted key is cached as authenticate() caches it.
+ */
+static int64_t
+canary_key_id(http_server *s, const char *key)
+{
+	Billing__V1__AuthenticateApiKeyRequest req =
+	    BILLING__V1__AUTHENTICATE_API_KEY_REQUEST__INIT;
+	Billing__V1__ApiKey *k = NULL;
+	billing_status st = BILLING_STATUS_INIT;
+	int64_t id = 0;
+
+	if (keycache_check(s->keys, key, &id))
+		return (id);
+	req.key = (char *) key;
+	if (billing_api_keys_authenticate(s->client, &req, &k, NULL, &st) ==
+	        0 &&
+	    k->has_id) {
+		id = k->id;
+		keycache_put(s->keys, key, id);
+	}
+	if (k != NULL)
+		billing__v1__api_key__free_unpacked(k, NULL);
+	billing_status_fini(&st);
+	return (id);
+}
+
 /* Whether the canary takes the request: its key, or its user's bucket. */
 static bool
 in_canary(http_server *s, struct MHD_Connection *c, const char *method,
@@ -409,21 +439,8 @@ in_canary(http_server *s, struct MHD_Connection *c, const char *method,
 		if (params_string(p, "api_key", &key, &len) != PARAMS_OK ||
 		    strlen(key) != len)
 			key = NULL;
-	if (key != NULL && rollout_canary_has_keys(s->rollout)) {
-		Billing__V1__AuthenticateApiKeyRequest req =
-		    BILLING__V1__AUTHENTICATE_API_KEY_REQUEST__INIT;
-		Billing__V1__ApiKey *k = NULL;
-		billing_status st = BILLING_STATUS_INIT;
-
-		req.key = (char *) key;
-		if (billing_api_keys_authenticate(
-		        s->client, &req, &k, NULL, &st) == 0 &&
-		    k->has_id)
-			key_id = k->id;
-		if (k != NULL)
-			billing__v1__api_key__free_unpacked(k, NULL);
-		billing_status_fini(&st);
-	}
+	if (key != NULL && rollout_canary_has_keys(s->rollout))
+		key_id = canary_key_id(s, key);
 	/* The user: user_id, or the id of users.php. */
 	if (params_string(p, "user_id", &user, &ulen) != PARAMS_OK ||
 	    ulen == 0) {
@@ -472,16 +489,13 @@ static answer
 routed(http_server *s, struct MHD_Connection *c, const char *method, hreq *h,
     const bendpoint *ep, labels *lb)
 {
-	const char *tok;
 	rollout_mode m;
 	answer a;
 
 	if (s->rollout == NULL)
 		return (json_answer(legacy(s, c, method, h, ep, lb)));
-	tok = header(c, "X-Billing-Rollout-Token");
 	m = rollout_current(s->rollout);
-	if (m == ROLLOUT_NEW ||
-	    (tok != NULL && rollout_is_token(s->rollout, tok)))
+	if (m == ROLLOUT_NEW || h->replay)
 		return (json_answer(legacy(s, c, method, h, ep, lb)));
 	if (m == ROLLOUT_CANARY && in_canary(s, c, method, h, ep)) {
 		a = json_answer(legacy(s, c, method, h, ep, lb));
@@ -565,13 +579,28 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 	if (h == NULL || h->uri == NULL)
 		return (MHD_NO);
 	if (!h->started) {
+		const char *tok = header(c, "X-Billing-Rollout-Token");
+
 		h->started = true;
+		h->replay = s->rollout != NULL && tok != NULL &&
+		    rollout_is_token(s->rollout, tok);
 		return (MHD_YES);
 	}
 	if (*upload_data_size > 0) {
 		gather(h, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return (MHD_YES);
+	}
+	if (h->replay) {
+		/* Shadow work: idle priority, apart from the clients' figures.
+		 */
+		rollout_idle_priority();
+		a = serve(s, c, method, h, &lb);
+		log_printf(LOG_DEBUG,
+		    "shadow replay method=%s path=\"%.200s\" status=%d "
+		    "duration_us=%" PRId64,
+		    method, h->uri, a.http, since_us(&h->t0));
+		return (reply(c, a));
 	}
 	metrics_enter(s->metrics);
 	a = serve(s, c, method, h, &lb);

@@ -16,6 +16,7 @@
 typedef struct slot {
 	char key[KEYCACHE_KEY_MAX + 1];
 	size_t len;
+	int64_t id;
 	int64_t until; /* monotonic milliseconds; 0: empty */
 } slot;
 
@@ -86,7 +87,7 @@ keycache_fini(keycache *kc)
 }
 
 bool
-keycache_check(keycache *kc, const char *key)
+keycache_check(keycache *kc, const char *key, int64_t *id)
 {
 	size_t len = strlen(key);
 	bool hit;
@@ -97,12 +98,14 @@ keycache_check(keycache *kc, const char *key)
 	s = &kc->slots[slot_of(key, len)];
 	pthread_mutex_lock(&kc->mu);
 	hit = s->until != 0 && now_ms() < s->until && same_key(s, key, len);
+	if (hit)
+		*id = s->id;
 	pthread_mutex_unlock(&kc->mu);
 	return (hit);
 }
 
 void
-keycache_put(keycache *kc, const char *key)
+keycache_put(keycache *kc, const char *key, int64_t id)
 {
 	size_t len = strlen(key);
 	slot *s;
@@ -113,6 +116,7 @@ keycache_put(keycache *kc, const char *key)
 	pthread_mutex_lock(&kc->mu);
 	memcpy(s->key, key, len + 1);
 	s->len = len;
+	s->id = id;
 	s->until = now_ms() + (int64_t) kc->ttl_s * 1000;
 	pthread_mutex_unlock(&kc->mu);
 }

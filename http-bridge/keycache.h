@@ -10,6 +10,7 @@
 #define BRIDGE_KEYCACHE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 /* Longer keys are not cached (they are still checked by the server). */
 #define KEYCACHE_KEY_MAX 128
@@ -20,10 +21,13 @@ typedef struct keycache keycache;
 int keycache_init(keycache **out, unsigned ttl_s);
 void keycache_fini(keycache *kc);
 
-/* True when key was accepted less than ttl_s seconds ago. */
-bool keycache_check(keycache *kc, const char *key);
+/*
+ * True when key was accepted less than ttl_s seconds ago; its ApiKey id
+ * into *id (the canary routes by it).
+ */
+bool keycache_check(keycache *kc, const char *key, int64_t *id);
 
-/* Records that the server accepted key now. */
-void keycache_put(keycache *kc, const char *key);
+/* Records that the server accepted key, of ApiKey id, now. */
+void keycache_put(keycache *kc, const char *key, int64_t id);
 
 #endif /* BRIDGE_KEYCACHE_H */

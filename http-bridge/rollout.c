@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,7 @@ struct rollout {
 	int64_t reported, report_failures, diverged;
 	pthread_t worker, poller;
 	bool worker_started, poller_started;
+	jsondiff jd; /* the worker's, reused: 32 KiB */
 };
 
 static const char *const MODE_NAMES[] = { NULL, "legacy", "shadow", "canary",
@@ -418,20 +420,17 @@ run_job(rollout *r, const job *j)
 		upstream_resp_fini(&sh);
 		count(r, j->endpoint, action, C_ERROR);
 		/* A write the shadow side may have missed: divergence. */
-		if (mutating && (jd = calloc(1, sizeof(*jd))) != NULL) {
+		if (mutating) {
+			jd = &r->jd;
+			jd->n = 0;
 			memcpy(jd->paths[jd->n++], "$status", 8);
 			sh.status = 0;
 			sh.body = NULL;
 			add_diff(r, j, action, true, &sh, jd);
-			free(jd);
 		}
 		return;
 	}
-	if ((jd = malloc(sizeof(*jd))) == NULL) {
-		upstream_resp_fini(&sh);
-		count(r, j->endpoint, action, C_ERROR);
-		return;
-	}
+	jd = &r->jd;
 	ac.rules = r->cfg.accept;
 	ac.endpoint = j->endpoint;
 	ac.action = action;
@@ -443,7 +442,6 @@ run_job(rollout *r, const job *j)
 		count(r, j->endpoint, action, C_DIFF);
 		add_diff(r, j, action, mutating, &sh, jd);
 	}
-	free(jd);
 	upstream_resp_fini(&sh);
 }
 
@@ -516,6 +514,23 @@ report(rollout *r)
 	billing_status_fini(&st);
 }
 
+void
+rollout_idle_priority(void)
+{
+	static _Thread_local bool done;
+	struct sched_param sp = { .sched_priority = 0 };
+	int e;
+
+	if (done)
+		return;
+	done = true;
+	/* Unprivileged threads may always lower their own priority. */
+	if ((e = pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp)) != 0)
+		log_printf(LOG_WARN,
+		    "rollout: shadow work stays at normal priority: %s",
+		    strerror(e));
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -524,6 +539,7 @@ worker_main(void *arg)
 	struct timespec ts;
 	job *j;
 
+	rollout_idle_priority();
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
 		while (r->head == NULL && !r->stop && !r->flush_now &&

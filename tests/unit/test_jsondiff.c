@@ -62,6 +62,30 @@ test_equal_answers(void **state)
 	assert_int_equal(cmp("", ""), 0);
 }
 
+/* Equal bytes match unparsed; a result left over is not carried on. */
+static void
+test_same_bytes(void **state)
+{
+	(void) state;
+	assert_int_equal(cmp("{\"a\":1}", "{\"a\":2}"), 1);
+	assert_int_equal(D.n, 1);
+	assert_int_equal(cmp("{\"a\":1}", "{\"a\":1}"), 0);
+	assert_int_equal(D.n, 0);
+	assert_false(D.truncated);
+	assert_int_equal(D.accepted, 0);
+	/* Bytes that are not JSON, and bodies with NUL bytes. */
+	assert_int_equal(
+	    jsondiff_answers(502, "a\0b", 3, 502, "a\0b", 3, NULL, NULL, &D),
+	    0);
+	assert_int_equal(
+	    jsondiff_answers(200, "a\0b", 3, 200, "a\0c", 3, NULL, NULL, &D),
+	    1);
+	/* Same bytes, another status: only the status differs. */
+	assert_int_equal(
+	    jsondiff_answers(200, "{}", 2, 201, "{}", 2, NULL, NULL, &D), 1);
+	assert_string_equal(D.paths[0], "$status");
+}
+
 static void
 test_paths_of_differences(void **state)
 {
@@ -300,6 +324,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_equal_answers),
+		cmocka_unit_test(test_same_bytes),
 		cmocka_unit_test(test_paths_of_differences),
 		cmocka_unit_test(test_status_and_non_json),
 		cmocka_unit_test(test_bounded),
