@@ -181,9 +181,40 @@ mode() {
 run() {
 	$on_rest wrk -c "$conns" -t "$threads" -d "${warmup}s" -s "$lua" "$target" \
 	    -- "$key" >/dev/null
+	c0=$(cpu_groups)
 	$on_rest wrk -c "$conns" -t "$threads" -d "${duration}s" --latency -s "$lua" \
 	    "$target" -- "$key" >"$tmp/$1.wrk"
+	c1=$(cpu_groups)
 	grep '^wrk-result' "$tmp/$1.wrk" >"$tmp/$1.res"
+	echo "$c0 $c1" >"$tmp/$1.cpu"
+}
+
+# ticks PID...: the CPU time (clock ticks) of the processes and of their
+# children, live and reaped (PostgreSQL's backends are the postmaster's).
+hz=$(getconf CLK_TCK)
+ticks() {
+	for p in "$@"; do
+		for q in "$p" $(pgrep -P "$p"); do
+			# After "pid (comm) ": utime, stime, cutime, cstime are
+			# fields 12-15.
+			sed 's/.*) //' "/proc/$q/stat" 2>/dev/null || true
+		done
+	done | awk '{t += $12 + $13 + $14 + $15} END {print t + 0}'
+}
+
+# The CPU ticks of the bridge under test, of the new side (its server
+# and PostgreSQL) and of the legacy side (bridge, server, PostgreSQL).
+pm() { head -n 1 "$tmp/$1/pg/data/postmaster.pid"; }
+cpu_groups() {
+	echo "$(ticks "$n_bridge") $(ticks "$(cat "$tmp/n/server.pid")" \
+	    "$(pm n)") $(ticks "$l_bridge" "$(cat "$tmp/l/server.pid")" "$(pm l)")"
+}
+
+# cpu_us RUN GROUP: microseconds of CPU per client request of GROUP (1
+# the bridge, 2 the new side, 3 the legacy side) over RUN.
+cpu_us() {
+	awk -v g="$2" -v hz="$hz" -v n="$(field "$1" requests)" \
+	    '{printf "%.0f", ($(g + 3) - $g) * 1e6 / hz / n}' "$tmp/$1.cpu"
 }
 
 field() { sed -n "s/.* $2=\([0-9.]*\).*/\1/p" "$tmp/$1.res"; }
@@ -213,14 +244,16 @@ sum() {
 	    "$tmp/$1.metrics" | awk '{s += $NF} END {print s + 0}'
 }
 
-printf '\n%-10s %10s %10s %10s %8s\n' run "req/s" "p50 ms" "p99 ms" errors
+printf '\n%-10s %8s %8s %8s %6s   %s\n' run "req/s" "p50 ms" \
+    "p99 ms" errors "CPU us/request: bridge, new side, legacy side"
 for r in $runs; do
 	errs=$(($(field $r errors_connect) + $(field $r errors_read) +
 	    $(field $r errors_write) + $(field $r errors_status) +
 	    $(field $r errors_timeout)))
-	printf '%-10s %10.0f %10.3f %10.3f %8d\n' $r "$(field $r rps)" \
-	    "$(echo "$(field $r p50_us) / 1000" | bc -l)" \
-	    "$(echo "$(field $r p99_us) / 1000" | bc -l)" "$errs"
+	printf '%-10s %8.0f %8.3f %8.3f %6d   %6s %6s %6s\n' $r \
+	    "$(field $r rps)" "$(echo "$(field $r p50_us) / 1000" | bc -l)" \
+	    "$(echo "$(field $r p99_us) / 1000" | bc -l)" "$errs" \
+	    "$(cpu_us $r 1)" "$(cpu_us $r 2)" "$(cpu_us $r 3)"
 done
 
 # median MODE FIELD: the median of FIELD over the runs of MODE.

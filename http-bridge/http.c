@@ -592,9 +592,7 @@ handler(void *cls, struct MHD_Connection *c, const char *url,
 		return (MHD_YES);
 	}
 	if (h->replay) {
-		/* Shadow work: idle priority, apart from the clients' figures.
-		 */
-		rollout_idle_priority();
+		/* The shadow queue's own work: apart from the clients'. */
 		a = serve(s, c, method, h, &lb);
 		log_printf(LOG_DEBUG,
 		    "shadow replay method=%s path=\"%.200s\" status=%d "

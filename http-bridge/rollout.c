@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -514,23 +513,6 @@ report(rollout *r)
 	billing_status_fini(&st);
 }
 
-void
-rollout_idle_priority(void)
-{
-	static _Thread_local bool done;
-	struct sched_param sp = { .sched_priority = 0 };
-	int e;
-
-	if (done)
-		return;
-	done = true;
-	/* Unprivileged threads may always lower their own priority. */
-	if ((e = pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp)) != 0)
-		log_printf(LOG_WARN,
-		    "rollout: shadow work stays at normal priority: %s",
-		    strerror(e));
-}
-
 static void *
 worker_main(void *arg)
 {
@@ -539,7 +521,6 @@ worker_main(void *arg)
 	struct timespec ts;
 	job *j;
 
-	rollout_idle_priority();
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
 		while (r->head == NULL && !r->stop && !r->flush_now &&

@@ -70,13 +70,6 @@ const char *rollout_token(const rollout *r);
 /* Whether s is that token (in constant time). */
 bool rollout_is_token(const rollout *r, const char *s);
 
-/*
- * Moves the calling thread to SCHED_IDLE, once: the shadow side's work
- * (the queue's worker, and the connection thread that answers its
- * replays) gets only the CPU the clients' requests leave.
- */
-void rollout_idle_priority(void);
-
 /* The legacy app's base URL (NULL: none). */
 const char *rollout_legacy_url(const rollout *r);
 
