@@ -9,19 +9,22 @@
 # its PostgreSQL and billing-server (tests/harness/stack.sh): the
 # "legacy" side L behind a bridge in new mode, and the new side N behind
 # the bridge under test, started with --rollout legacy --legacy-url L.
-# Both get the same API key and BENCH_PLANS plans. Then wrk -c 32 --latency
-# on /api/plans.php?action=list through the bridge under test, in legacy
-# mode, in shadow mode (billctl rollout set shadow + SIGHUP), and in
-# legacy mode again, each for BENCH_DURATION seconds after a warm-up, and
-# a table: requests/s, p50 and p99 per run, shadow's p50 and p99 over
-# the better of the two legacy runs' (target: p99 under +10 %), and
-# what the shadow queue
-# did (compared, differences, dropped). It is a report: a missed target
-# does not fail it.
+# Both hold the same data (L is seeded, its rows copied into N): an API
+# key and BENCH_PLANS plans. Then wrk -c 32 --latency on
+# /api/plans.php?action=list through the bridge under test, legacy and
+# shadow mode alternating (billctl rollout set + SIGHUP), each run
+# BENCH_DURATION seconds after a warm-up, and a table: requests/s, p50,
+# p99 and the CPU per request of the bridge, the new side and the legacy
+# side per run; shadow's p50 and p99 (median of its runs) over legacy's
+# (target: p99 under +10 %); what the shadow queue did (compared,
+# differences, dropped). It is a report: a missed target does not fail
+# it.
 #
 # Environment: BENCH_DURATION (default 10), BENCH_WARMUP (default 2),
 # BENCH_CONNECTIONS (default 32), BENCH_THREADS (default 2), BENCH_PLANS
 # (default 20), BENCH_QUEUE (the bridge's --rollout-queue, default 1000),
+# BENCH_ROUNDS (default 3: three legacy runs and two shadow runs),
+# BENCH_SAME_DATA, BENCH_NEW_NICE, BENCH_PIN, BENCH_AUTOGROUP (below),
 # BENCH_KEEP=1 keeps the folder and its logs.
 set -eu
 
@@ -64,6 +67,21 @@ echo "# command: $0 $*"
 echo "# host: $(uname -srm), $(nproc) cores," \
     "load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
+# The scheduler's autogroups share the CPU between sessions, not tasks:
+# each PostgreSQL cluster (its own session) against everything else. On
+# two cores shared by both instances that starved a backend for up to
+# 1.4 s (perf sched) and made single p99s jump tenfold. BENCH_AUTOGROUP=0
+# turns them off for the run (root; restored at the end).
+ag=/proc/sys/kernel/sched_autogroup_enabled
+ag_old=$(cat "$ag" 2>/dev/null || echo -)
+if [ "${BENCH_AUTOGROUP:-}" = 0 ] && [ "$ag_old" = 1 ]; then
+	echo 0 >"$ag" || {
+		echo "run_bench_rollout.sh: cannot write $ag" >&2
+		exit 2
+	}
+fi
+echo "# scheduler autogroups: $(cat "$ag" 2>/dev/null || echo none)"
+
 tmp=$(mktemp -d /tmp/bench_rollout.XXXXXX)
 chmod 755 "$tmp"
 l_bridge=
@@ -77,6 +95,7 @@ cleanup() {
 		kill -TERM "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
+	[ "$ag_old" = 1 ] && echo 1 >"$ag" 2>/dev/null
 	"$stack" stop "$tmp/n" >/dev/null 2>&1 || true
 	"$stack" stop "$tmp/l" >/dev/null 2>&1 || true
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then
