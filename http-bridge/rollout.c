@@ -69,6 +69,7 @@ struct rollout {
 	size_t n_diffs;
 	bool flush_now; /* a divergence: report at once */
 	int64_t reported, report_failures, diverged;
+	int64_t version; /* of the config applied last */
 	pthread_t worker, poller;
 	bool worker_started, poller_started;
 	jsondiff jd; /* the worker's, reused: 32 KiB */
@@ -581,6 +582,15 @@ poll_config(rollout *r)
 		billing_status_fini(&st);
 		return; /* the mode stays as it is */
 	}
+	/* The canary first: a new mode never runs with the old canary. */
+	if (c->canary != NULL) {
+		pthread_mutex_lock(&r->mu);
+		if (canary_set(&r->canary, c->canary->api_key_ids,
+		        c->canary->n_api_key_ids,
+		        c->canary->has_percent ? c->canary->percent : 0) != 0)
+			(void) canary_set(&r->canary, NULL, 0, 0);
+		pthread_mutex_unlock(&r->mu);
+	}
 	mode = c->has_mode ? (int) c->mode : 0;
 	if (mode >= ROLLOUT_LEGACY && mode <= ROLLOUT_NEW) {
 		if (mode != ROLLOUT_NEW && r->cfg.legacy_url == NULL) {
@@ -594,14 +604,9 @@ poll_config(rollout *r)
 			    rollout_mode_name((rollout_mode) mode),
 			    c->version);
 	}
-	if (c->canary != NULL) {
-		pthread_mutex_lock(&r->mu);
-		if (canary_set(&r->canary, c->canary->api_key_ids,
-		        c->canary->n_api_key_ids,
-		        c->canary->has_percent ? c->canary->percent : 0) != 0)
-			(void) canary_set(&r->canary, NULL, 0, 0);
-		pthread_mutex_unlock(&r->mu);
-	}
+	pthread_mutex_lock(&r->mu);
+	r->version = c->has_version ? c->version : 0;
+	pthread_mutex_unlock(&r->mu);
 	billing__v1__rollout_config__free_unpacked(c, NULL);
 }
 
@@ -812,7 +817,12 @@ rollout_render(rollout *r, prom_buf *b)
 	    "# HELP billing_bridge_rollout_report_failures_total "
 	    "RecordDiffs calls that failed (their counts are lost).\n"
 	    "# TYPE billing_bridge_rollout_report_failures_total counter\n"
-	    "billing_bridge_rollout_report_failures_total %" PRId64 "\n",
-	    r->queued + (r->busy ? 1 : 0), r->diverged, r->report_failures);
+	    "billing_bridge_rollout_report_failures_total %" PRId64 "\n"
+	    "# HELP billing_bridge_rollout_config_version The version of "
+	    "the rollout config applied last (0: none yet).\n"
+	    "# TYPE billing_bridge_rollout_config_version gauge\n"
+	    "billing_bridge_rollout_config_version %" PRId64 "\n",
+	    r->queued + (r->busy ? 1 : 0), r->diverged, r->report_failures,
+	    r->version);
 	pthread_mutex_unlock(&r->mu);
 }

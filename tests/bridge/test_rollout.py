@@ -91,12 +91,16 @@ def billctl(stack, *args):
 
 
 def set_mode(n, bridge_proc, *args):
-    """billctl rollout set, then SIGHUP: the bridge reads it at once."""
+    """billctl rollout set, then SIGHUP: the bridge reads it at once.
+    True once the bridge has applied that config (its version)."""
     billctl(n, "rollout", "set", *args)
+    version = int(billctl(n, "rollout", "config")["version"])
     bridge_proc.send_signal(signal.SIGHUP)
-    want = f'billing_bridge_rollout_mode{{mode="{args[0]}"}} 1'
+    mode = f'billing_bridge_rollout_mode{{mode="{args[0]}"}} 1'
     for _ in range(50):
-        if want in metrics(n.base):
+        m = metrics(n.base)
+        if mode in m and sample(
+                m, "billing_bridge_rollout_config_version") >= version:
             return True
         time.sleep(0.1)
     return False
