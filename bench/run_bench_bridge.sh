@@ -44,8 +44,9 @@
 # BENCH_KEY_CACHE_S (the bridge's --key-cache-s, default 10; 0 makes
 # bench_bridge authenticate before every call as well),
 # BENCH_LOG_LEVEL (server and bridge, default warn), BENCH_USERS (default
-# 1000), BENCH_PLANS (default 20), BENCH_KEEP=1 keeps the folder and its
-# logs.
+# 1000), BENCH_PLANS (default 20), BENCH_AUTOGROUP=0 (the scheduler's
+# autogroups off for the run, as root: bench/autogroup.sh), BENCH_KEEP=1
+# keeps the folder and its logs.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -96,6 +97,9 @@ ipc | tcp) ;;
 	;;
 esac
 
+# BENCH_AUTOGROUP=0: see autogroup.sh.
+. "$here/autogroup.sh"
+
 tmp=$(mktemp -d /tmp/bench_bridge.XXXXXX)
 # As root, pg.sh runs PostgreSQL as postgres, which must reach $tmp/pg.
 chmod 755 "$tmp"
@@ -111,6 +115,7 @@ cleanup() {
 		wait "$p" 2>/dev/null || true
 	done
 	"$pg" stop "$tmp/pg" >/dev/null 2>&1 || true
+	autogroup_restore
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then
 		echo "# kept $tmp" >&2
 	else
@@ -119,6 +124,7 @@ cleanup() {
 	exit "$rc"
 }
 trap cleanup EXIT
+autogroup_setup
 trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 141' PIPE

@@ -24,7 +24,9 @@
 # BENCH_CONNECTIONS (default 32), BENCH_THREADS (default 2), BENCH_PLANS
 # (default 20), BENCH_QUEUE (the bridge's --rollout-queue, default 1000),
 # BENCH_ROUNDS (default 3: three legacy runs and two shadow runs),
-# BENCH_SAME_DATA, BENCH_NEW_NICE, BENCH_PIN, BENCH_AUTOGROUP (below),
+# BENCH_SAME_DATA, BENCH_NEW_NICE, BENCH_PIN (below), BENCH_AUTOGROUP=0
+# (the scheduler's autogroups off for the run, as root:
+# bench/autogroup.sh),
 # BENCH_KEEP=1 keeps the folder and its logs.
 set -eu
 
@@ -67,20 +69,8 @@ echo "# command: $0 $*"
 echo "# host: $(uname -srm), $(nproc) cores," \
     "load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 
-# The scheduler's autogroups share the CPU between sessions, not tasks:
-# each PostgreSQL cluster (its own session) against everything else. On
-# two cores shared by both instances that starved a backend for up to
-# 1.4 s (perf sched) and made single p99s jump tenfold. BENCH_AUTOGROUP=0
-# turns them off for the run (root; restored at the end).
-ag=/proc/sys/kernel/sched_autogroup_enabled
-ag_old=$(cat "$ag" 2>/dev/null || echo -)
-if [ "${BENCH_AUTOGROUP:-}" = 0 ] && [ "$ag_old" = 1 ]; then
-	echo 0 >"$ag" || {
-		echo "run_bench_rollout.sh: cannot write $ag" >&2
-		exit 2
-	}
-fi
-echo "# scheduler autogroups: $(cat "$ag" 2>/dev/null || echo none)"
+# BENCH_AUTOGROUP=0: see autogroup.sh.
+. "$here/autogroup.sh"
 
 tmp=$(mktemp -d /tmp/bench_rollout.XXXXXX)
 chmod 755 "$tmp"
@@ -95,7 +85,7 @@ cleanup() {
 		kill -TERM "$p" 2>/dev/null || true
 		wait "$p" 2>/dev/null || true
 	done
-	[ "$ag_old" = 1 ] && echo 1 >"$ag" 2>/dev/null
+	autogroup_restore
 	"$stack" stop "$tmp/n" >/dev/null 2>&1 || true
 	"$stack" stop "$tmp/l" >/dev/null 2>&1 || true
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then
@@ -106,6 +96,7 @@ cleanup() {
 	exit "$rc"
 }
 trap cleanup EXIT
+autogroup_setup
 trap 'exit 1' HUP INT PIPE TERM
 
 free_port() {
