@@ -273,9 +273,8 @@ hexval(char c)
 	return (-1);
 }
 
-/* php_url_decode: '+' is ' ', "%XX" a byte, other '%' literal. */
-static char *
-url_decode(const char *s, size_t len, size_t *outlen)
+char *
+params_url_decode(const char *s, size_t len, size_t *outlen)
 {
 	char *d;
 	size_t j = 0;
@@ -380,16 +379,17 @@ parse_form(params *p, const char *s, size_t len)
 			return (PARAMS_ETOOMANY);
 		eq = memchr(piece, '=', plen);
 		nlen = eq != NULL ? (size_t) (eq - piece) : plen;
-		if ((name = url_decode(piece, nlen, &dlen)) == NULL)
+		if ((name = params_url_decode(piece, nlen, &dlen)) == NULL)
 			return (PARAMS_ENOMEM);
 		if (dlen > PARAMS_NAME_MAX) {
 			free(name);
 			return (PARAMS_ETOOLONG);
 		}
 		if (eq != NULL)
-			value = url_decode(eq + 1, plen - nlen - 1, &vlen);
+			value =
+			    params_url_decode(eq + 1, plen - nlen - 1, &vlen);
 		else
-			value = url_decode("", 0, &vlen);
+			value = params_url_decode("", 0, &vlen);
 		if (value == NULL) {
 			free(name);
 			return (PARAMS_ENOMEM);

@@ -147,6 +147,13 @@ int params_merge_fields(params *p, const params_field *f, size_t n);
 
 void params_free(params *p);
 
+/*
+ * php_url_decode of len bytes: '+' is ' ', "%XX" a byte, any other '%'
+ * literal. A malloc'd, NUL-terminated copy (it may hold NUL bytes) and
+ * its length in *outlen; NULL when out of memory.
+ */
+char *params_url_decode(const char *s, size_t len, size_t *outlen);
+
 /* The parameter called name, or NULL. */
 const param *params_get(const params *p, const char *name);
 

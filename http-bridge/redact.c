@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "params.h"
 #include "redact.h"
 
 #define SECRET "api_key"
@@ -47,18 +48,6 @@ puts_(wbuf *w, const char *s)
 	put(w, s, strlen(s));
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return (c - '0');
-	if (c >= 'a' && c <= 'f')
-		return (c - 'a' + 10);
-	if (c >= 'A' && c <= 'F')
-		return (c - 'A' + 10);
-	return (-1);
-}
-
 /* Whether name starts as PHP would read api_key (case ignored). */
 static bool
 secret_prefix(const char *name, size_t len)
@@ -85,22 +74,16 @@ secret_prefix(const char *name, size_t len)
 bool
 redact_is_secret(const char *name, size_t len)
 {
-	char dec[64];
-	size_t n = 0;
+	size_t n;
+	char *dec = params_url_decode(name, len, &n);
+	bool secret;
 
-	/* The first bytes, decoded as PHP does: enough for the prefix. */
-	for (size_t i = 0; i < len && n < sizeof(dec); i++) {
-		int hi, lo;
-
-		if (name[i] == '%' && i + 2 < len &&
-		    (hi = hexval((unsigned char) name[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char) name[i + 2])) >= 0) {
-			dec[n++] = (char) (hi << 4 | lo);
-			i += 2;
-		} else
-			dec[n++] = name[i] == '+' ? ' ' : name[i];
-	}
-	return (secret_prefix(dec, n));
+	/* Out of memory: fail closed, the parameter is left out. */
+	if (dec == NULL)
+		return (true);
+	secret = secret_prefix(dec, n);
+	free(dec);
+	return (secret);
 }
 
 /* A query string or form body without its secret parameters. */

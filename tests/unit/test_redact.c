@@ -44,6 +44,13 @@ test_api_key_removed_from_query(void **state)
 	assert_string_equal(rec("GET", "/p", "apikey=1&api_ke=2", NULL, NULL),
 	    "GET /p?apikey=1&api_ke=2");
 	assert_string_equal(rec("GET", "/p", "", NULL, NULL), "GET /p");
+	/* PHP drops any number of leading spaces from a name. */
+	assert_string_equal(rec("GET", "/p",
+	                        "++++++++++++++++++++++++++++++"
+	                        "++++++++++++++++++++++++++++++"
+	                        "%20%20api_key=1&a=1",
+	                        NULL, NULL),
+	    "GET /p?a=1");
 }
 
 static void
