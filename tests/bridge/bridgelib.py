@@ -74,12 +74,7 @@ class Stack:
                                         f"127.0.0.1:{port}", "--server",
                                         self.server_url, "--log-level",
                                         "warn"] + self.bridge_args)
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_listening(port, self.bridge, "billing-bridge")
 
     def stop_stack(self):
         """Stops billing-server and PostgreSQL (the bridge stays up)."""

@@ -18,15 +18,14 @@ not call it.
 import http.client
 import http.server
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bridgelib import expect_eq, expect_true, finish, free_port  # noqa: E402
+from bridgelib import (expect_eq, expect_true, finish, free_port,  # noqa: E402
+                       wait_listening)
 
 # What the legacy app answers, by the path's action: (status, headers,
 # body bytes). An unknown action gets a JSON 200.
@@ -103,12 +102,7 @@ def main():
          "--server", f"ipc://{tmp}/nothing.sock", "--log-level", "warn",
          "--rollout", "legacy", "--legacy-url", f"http://127.0.0.1:{lport}"])
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_listening(port, bridge, "billing-bridge")
 
         # 1. Every answer as received: status, the three headers, bytes.
         for action, (status, headers, data) in ANSWERS.items():
