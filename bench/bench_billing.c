@@ -53,6 +53,7 @@
 
 #include <libpq-fe.h>
 
+#include "benchutil.h"
 #include "billing_client.h"
 #include "billing_client_stubs.h"
 
@@ -124,35 +125,10 @@ typedef struct pay_row {
 	char err[256];
 } pay_row;
 
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t) ts.tv_sec * 1000000000 + ts.tv_nsec);
-}
-
 static double
 secs_since(int64_t t0)
 {
-	return ((double) (mono_ns() - t0) / 1e9);
-}
-
-static void set_err(char *buf, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-set_err(char *buf, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf[0] != '\0')
-		return; /* keep the first */
-	va_start(ap, fmt);
-	vsnprintf(buf, cap, fmt, ap);
-	va_end(ap);
-	buf[strcspn(buf, "\n")] = '\0';
+	return ((double) (bench_mono_ns() - t0) / 1e9);
 }
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -201,16 +177,6 @@ proc_cpu_us(long pid)
 	    (unsigned long long) cfg.clk_tck));
 }
 
-static int64_t
-self_cpu_us(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return ((int64_t) (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
-	    ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
-}
-
 /*
  * The CPU times at one moment: this process, the server, and
  * PostgreSQL's client backends of the database except the monitor's
@@ -229,7 +195,7 @@ cpu_mark_take(PGconn *mon, cpu_mark *m)
 {
 	PGresult *res;
 
-	m->bench = self_cpu_us();
+	m->bench = bench_self_cpu_us();
 	m->srv = cfg.server_pid > 0 ? proc_cpu_us(cfg.server_pid) : -1;
 	m->n = 0;
 	res = PQexec(mon,
@@ -343,7 +309,7 @@ static void
 setup(PGconn *c)
 {
 	char n[12];
-	int64_t t0 = mono_ns();
+	int64_t t0 = bench_mono_ns();
 	double vac;
 
 	snprintf(n, sizeof(n), "%d", cfg.subs);
@@ -380,7 +346,7 @@ setup(PGconn *c)
 	       "set's all due at one\n"
 	       "    instant, and one old payment: %.1f s",
 	    cfg.subs, secs_since(t0));
-	t0 = mono_ns();
+	t0 = bench_mono_ns();
 	sql_do(c, "VACUUM ANALYZE");
 	vac = secs_since(t0);
 	printf(", then VACUUM ANALYZE %.1f s\n", vac);
@@ -413,7 +379,7 @@ cycle_rpc(billing_client *cl, PGconn *mon, cycle *r)
 	o.timeout_ms = RUN_TIMEOUT_MS;
 	o.caller = "bench_billing";
 	cpu_mark_take(mon, &m0);
-	t0 = mono_ns();
+	t0 = bench_mono_ns();
 	rv = billing_billing_run_cycle(cl, &req, &resp, &o, &st);
 	r->secs = secs_since(t0);
 	cpu_mark_take(mon, &m1);
@@ -507,7 +473,7 @@ cycle_sql(PGconn *base, PGconn *mon, cycle *r)
 	int64_t t0;
 
 	cpu_mark_take(mon, &m0);
-	t0 = mono_ns();
+	t0 = bench_mono_ns();
 	res = PQexecParams(base, BASE_RUN, 3, NULL, p, NULL, NULL, 0);
 	r->secs = secs_since(t0);
 	cpu_mark_take(mon, &m1);
@@ -684,8 +650,9 @@ pay_rpc(payer *p, const pay_inv *v)
 	req.transaction_id = txn;
 	if ((rv = billing_payments_create(
 	         p->run->client, &req, &r, &o, &st)) != 0) {
-		set_err(p->err, sizeof(p->err), "invoice %" PRId64 ": %s: %s",
-		    v->id, billing_code_name(rv),
+		bench_set_err(p->err, sizeof(p->err),
+		    "invoice %" PRId64 ": %s: %s", v->id,
+		    billing_code_name(rv),
 		    st.message != NULL ? st.message : "?");
 		billing_status_fini(&st);
 		return (-1);
@@ -697,7 +664,7 @@ pay_rpc(payer *p, const pay_inv *v)
 	    ? 0
 	    : -1;
 	if (rv != 0)
-		set_err(p->err, sizeof(p->err),
+		bench_set_err(p->err, sizeof(p->err),
 		    "invoice %" PRId64 " is not paid by its payment", v->id);
 	billing__v1__payment_result__free_unpacked(r, NULL);
 	return (rv);
@@ -709,11 +676,11 @@ pg_ok(payer *p, PGresult *res, ExecStatusType want, const char *what)
 	bool ok = PQresultStatus(res) == want;
 
 	if (!ok)
-		set_err(p->err, sizeof(p->err), "%s: %s", what,
+		bench_set_err(p->err, sizeof(p->err), "%s: %s", what,
 		    PQerrorMessage(p->pg));
 	else if (strcmp(what, "update") == 0 &&
 	    strcmp(PQcmdTuples(res), "1") != 0) {
-		set_err(p->err, sizeof(p->err), "update: %s rows",
+		bench_set_err(p->err, sizeof(p->err), "update: %s rows",
 		    PQcmdTuples(res));
 		ok = false;
 	}
@@ -750,7 +717,7 @@ payer_init(payer *p)
 		return (0);
 	p->pg = PQconnectdb(cfg.db_url);
 	if (PQstatus(p->pg) != CONNECTION_OK) {
-		set_err(p->err, sizeof(p->err), "connect: %s",
+		bench_set_err(p->err, sizeof(p->err), "connect: %s",
 		    PQerrorMessage(p->pg));
 		return (-1);
 	}
@@ -772,11 +739,11 @@ payer_main(void *arg)
 	pthread_barrier_wait(&run->ready);
 	pthread_barrier_wait(&run->go);
 	for (int i = p->lo; p->ok && i < p->hi; i++) {
-		int64_t t0 = mono_ns();
+		int64_t t0 = bench_mono_ns();
 		int rv = run->rpc ? pay_rpc(p, &run->inv[i])
 		                  : pay_pg(p, &run->inv[i]);
 
-		run->lat_ns[i] = rv == 0 ? mono_ns() - t0 : -1;
+		run->lat_ns[i] = rv == 0 ? bench_mono_ns() - t0 : -1;
 		if (rv != 0)
 			p->errors++;
 	}
@@ -879,7 +846,7 @@ pay(billing_client *cl, PGconn *mon, const side *s, bool rpc, pay_row *r)
 	}
 	pthread_barrier_wait(&run.ready);
 	cpu_mark_take(mon, &m0);
-	t0 = mono_ns();
+	t0 = bench_mono_ns();
 	pthread_barrier_wait(&run.go);
 	pthread_barrier_wait(&run.done);
 	r->secs = secs_since(t0);
@@ -892,7 +859,7 @@ pay(billing_client *cl, PGconn *mon, const side *s, bool rpc, pay_row *r)
 		if (!ps[i].ok)
 			r->errors += (uint64_t) (ps[i].hi - ps[i].lo);
 		if (ps[i].err[0] != '\0')
-			set_err(r->err, sizeof(r->err), "%s", ps[i].err);
+			bench_set_err(r->err, sizeof(r->err), "%s", ps[i].err);
 	}
 	/* Callers that failed to start left zeros: not counted. */
 	for (int c = 0; c < cfg.callers; c++)
@@ -1131,8 +1098,8 @@ client_open(void)
 		    st.message != NULL ? st.message : "?");
 		exit(1);
 	}
-	until = mono_ns() + (int64_t) CONNECT_WAIT_MS * 1000000;
-	while (billing_client_connected(cl) == 0 && mono_ns() < until) {
+	until = bench_mono_ns() + (int64_t) CONNECT_WAIT_MS * 1000000;
+	while (billing_client_connected(cl) == 0 && bench_mono_ns() < until) {
 		struct timespec ts = { 0, 5000000 };
 
 		nanosleep(&ts, NULL);
